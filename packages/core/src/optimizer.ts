@@ -1,0 +1,60 @@
+import * as tf from '@tensorflow/tfjs'
+import { z } from 'zod'
+import { parseOptions } from './options.js'
+
+export const optimizerSpecSchema = z.discriminatedUnion('name', [
+  z.object({
+    name: z.literal('adam'),
+    learningRate: z.number().positive(),
+    beta1: z.number().min(0).lt(1).default(0.9),
+    beta2: z.number().min(0).lt(1).default(0.999),
+    epsilon: z.number().positive().default(1e-8),
+  }),
+  z.object({ name: z.literal('sgd'), learningRate: z.number().positive() }),
+  z.object({
+    name: z.literal('momentum'),
+    learningRate: z.number().positive(),
+    momentum: z.number().min(0).lt(1).default(0.9),
+    nesterov: z.boolean().default(false),
+  }),
+  z.object({
+    name: z.literal('rmsprop'),
+    learningRate: z.number().positive(),
+    decay: z.number().min(0).lt(1).default(0.9),
+    epsilon: z.number().positive().default(1e-8),
+  }),
+])
+
+/** A built-in optimizer and its hyper-parameters. */
+export type OptimizerSpec = z.input<typeof optimizerSpecSchema>
+
+export function createOptimizer(spec: OptimizerSpec): tf.Optimizer {
+  const s = parseOptions(optimizerSpecSchema, spec, 'optimizer')
+  switch (s.name) {
+    case 'adam':
+      return tf.train.adam(s.learningRate, s.beta1, s.beta2, s.epsilon)
+    case 'sgd':
+      return tf.train.sgd(s.learningRate)
+    case 'momentum':
+      return tf.train.momentum(s.learningRate, s.momentum, s.nesterov)
+    case 'rmsprop':
+      return tf.train.rmsprop(s.learningRate, s.decay, 0, s.epsilon)
+  }
+}
+
+/**
+ * An optimizer whose learning rate the loop can set each step. tfjs's SGD family has
+ * `setLearningRate`; Adam and RMSProp read a `learningRate` field on every step; custom optimizers
+ * (e.g. FRUGAL) implement `setLearningRate`.
+ */
+export function setLearningRate(optimizer: tf.Optimizer, lr: number): void {
+  const o = optimizer as unknown as { setLearningRate?: (lr: number) => void; learningRate?: number }
+  if (typeof o.setLearningRate === 'function') o.setLearningRate(lr)
+  else if (typeof o.learningRate === 'number') o.learningRate = lr
+  else throw new TypeError(`optimizer ${optimizer.getClassName()} exposes no learning rate the loop can set`)
+}
+
+export function getLearningRate(optimizer: tf.Optimizer): number | undefined {
+  const lr = (optimizer as unknown as { learningRate?: unknown }).learningRate
+  return typeof lr === 'number' ? lr : undefined
+}

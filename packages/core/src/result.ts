@@ -1,0 +1,78 @@
+import type { BackendInfo } from './backend.js'
+import type { Metrics, Target } from './task.js'
+
+/** One evaluation on the held-out set. */
+export interface EvalRecord {
+  /** Optimizer steps taken before this evaluation. */
+  readonly step: number
+  readonly metrics: Metrics
+  /** Training wall time (evaluation excluded) up to this point, in ms. */
+  readonly trainMs: number
+}
+
+/** A trick as it ran: its name and options, in applied order. */
+export interface AppliedTrick {
+  readonly name: string
+  readonly options: Readonly<Record<string, unknown>>
+}
+
+export interface TraceEvent {
+  /** `trick/<name>/<hook>` */
+  readonly label: string
+  readonly trick: string
+  readonly hook: string
+  readonly step: number
+}
+
+export interface RunResult {
+  readonly task: { readonly name: string; readonly options: Readonly<Record<string, unknown>> }
+  readonly seed: number
+  readonly backend: BackendInfo
+  readonly tricks: readonly AppliedTrick[]
+  readonly target: Target
+  /** First evaluated step at which the target was met; null when it never was (censored). */
+  readonly stepsToTarget: number | null
+  readonly reached: boolean
+  /** Optimizer steps taken, setup phases included. */
+  readonly steps: number
+  readonly maxSteps: number
+  readonly evalEvery: number
+  readonly history: readonly EvalRecord[]
+  /** Total loss after each step (index i = step i+1); setup-phase steps hold their phase loss. */
+  readonly losses: readonly number[]
+  /** Training wall time in ms, evaluation excluded. */
+  readonly trainMs: number
+  readonly evalMs: number
+  /** Why the run ended early, when a trick or the user stopped it. */
+  readonly stopReason: string | null
+  readonly trace?: readonly TraceEvent[]
+}
+
+/**
+ * Steps-to-target over an evaluation history: the first evaluated step whose metric meets the
+ * target, or null (censored) when none does. Works for any target after the fact, so the bench
+ * can derive its target from the baseline arm once all runs are done.
+ */
+export function stepsToTarget(history: readonly EvalRecord[], target: Target): number | null {
+  for (const record of history) {
+    const value = record.metrics[target.metric]
+    if (value === undefined) {
+      throw new RangeError(
+        `target metric "${target.metric}" is not among the evaluated metrics (${Object.keys(record.metrics).join(', ')})`,
+      )
+    }
+    if (target.direction === 'max' ? value >= target.value : value <= target.value) return record.step
+  }
+  return null
+}
+
+/** The best value of `metric` over a history (max or min by direction); NaN for an empty history. */
+export function bestMetric(history: readonly EvalRecord[], metric: string, direction: 'min' | 'max'): number {
+  let best = Number.NaN
+  for (const r of history) {
+    const v = r.metrics[metric]
+    if (v === undefined || Number.isNaN(v)) continue
+    if (Number.isNaN(best) || (direction === 'max' ? v > best : v < best)) best = v
+  }
+  return best
+}
