@@ -61,6 +61,12 @@ export interface TaskInstance<B extends Batch = Batch, O extends ForwardOutput =
   readonly sources: readonly string[]
   /** Batch slots per step: prompts for RL tasks; 1 for tasks that draw a whole batch from one source. */
   readonly batchSlots: number
+  /**
+   * Optimizer updates per batch (default 1). RL tasks with several inner epochs (PPO-style) reuse
+   * one batch of rollouts for this many steps; sources are chosen, and `rewards` hooks run, once
+   * per batch. Every update counts as a step.
+   */
+  readonly updatesPerBatch?: number
   /** Draws the next batch. Tensors in its top-level fields belong to the loop, which frees them after the step. */
   batch(request: BatchRequest): B | Promise<B>
   /** Runs inside the gradient tape: synchronous, tensors only. */

@@ -46,6 +46,10 @@ class TrainingRun implements StepContext {
   readonly baseOptimizer: OptimizerSpec
   step = 0
   batch: Batch = { sources: [] }
+  update = 0
+  private batchLive = false
+  private updatesLeft = 0
+  private updatesPerBatch = 1
   private instanceOrNull: TaskInstance | null = null
   private optimizer: tf.Optimizer | null = null
   private readonly streams: SeedStreams
@@ -104,6 +108,10 @@ class TrainingRun implements StepContext {
     })
     this.log.info({ task: this.task.name, seed: this.seed, backend: this.backend.name, tricks: this.engine.tricks.map((t) => t.name).join(',') || 'none' }, 'run start')
 
+    this.updatesPerBatch = this.instance.updatesPerBatch ?? 1
+    if (!Number.isInteger(this.updatesPerBatch) || this.updatesPerBatch < 1) {
+      throw new ContractError(`task "${this.task.name}": updatesPerBatch must be a positive integer, got ${this.updatesPerBatch}`)
+    }
     this.inSetup = true
     for (const t of this.engine.having('setup')) {
       this.engine.traced(t, 'setup', this.step)
@@ -128,15 +136,17 @@ class TrainingRun implements StepContext {
       if (!(lr >= 0) || !Number.isFinite(lr)) throw new ContractError(`learning rate hooks produced ${lr} at step ${this.step}`)
       if (lr !== currentLr) setLearningRate(this.optimizer, (currentLr = lr))
 
-      this.batch = await this.instance.batch({ step: this.step, sources: this.chooseSources(), rng: this.streams.stream('data') })
-      let stepResult: { loss: number; lossParts: Record<string, number> }
-      try {
+      if (this.updatesLeft === 0) {
+        if (this.batchLive) disposeBatchTensors(this.batch)
+        this.batchLive = false
+        this.batch = await this.instance.batch({ step: this.step, sources: this.chooseSources(), rng: this.streams.stream('data') })
+        this.batchLive = true
         this.prepareRollouts()
-        stepResult = this.takeStep(variables, this.optimizer)
-      } finally {
-        disposeBatchTensors(this.batch)
+        this.updatesLeft = this.updatesPerBatch
       }
-      const { loss, lossParts } = stepResult
+      this.update = this.updatesPerBatch - this.updatesLeft
+      const { loss, lossParts } = this.takeStep(variables, this.optimizer)
+      this.updatesLeft--
       this.step++
 
       const report: StepReport = {
@@ -333,6 +343,7 @@ class TrainingRun implements StepContext {
   }
 
   dispose(): void {
+    if (this.batchLive) disposeBatchTensors(this.batch)
     this.optimizer?.dispose()
     for (const t of this.engine.tricks) t.dispose?.()
     for (const v of this.extraVariables) v.dispose()

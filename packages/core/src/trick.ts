@@ -45,6 +45,8 @@ export interface RunContext {
 /** Handed to hooks inside a training step. */
 export interface StepContext extends RunContext {
   readonly batch: Batch
+  /** Which optimizer update on this batch (0-based; tasks with `updatesPerBatch` > 1 reuse a batch). */
+  readonly update: number
 }
 
 /** What `afterStep` sees once the optimizer step is done. */

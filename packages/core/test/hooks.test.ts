@@ -97,3 +97,34 @@ describe('contract errors before step 0', () => {
     expect(built).toBe(4)
   })
 })
+
+describe('tasks that reuse a batch for several updates', () => {
+  it('draws a batch (and chooses sources) once per updatesPerBatch steps, counting every update', async () => {
+    const base = smallTask()
+    let batches = 0
+    const task = {
+      ...base,
+      async create(init: Parameters<typeof base.create>[0]) {
+        const inst = await base.create(init)
+        return Object.assign(Object.create(inst), {
+          updatesPerBatch: 3,
+          batch: (req: Parameters<typeof inst.batch>[0]) => (batches++, inst.batch(req)),
+        })
+      },
+    }
+    const updates: number[] = []
+    let sampled = 0
+    const probe: Trick = {
+      name: 'probe',
+      sampleSource: (_c, s, n) => (sampled++, Array(n).fill(s[0])),
+      beforeForward: (ctx) => void updates.push(ctx.update),
+    }
+    const before = tf.memory().numTensors
+    const r = await train({ task, tricks: [probe], maxSteps: 7, backend: 'cpu' })
+    expect(r.steps).toBe(7)
+    expect(batches).toBe(3)
+    expect(sampled).toBe(3)
+    expect(updates).toEqual([0, 1, 2, 0, 1, 2, 0])
+    expect(tf.memory().numTensors).toBe(before)
+  })
+})

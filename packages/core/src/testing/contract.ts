@@ -20,6 +20,8 @@ export interface TrickContractOptions {
   readonly evalEvery?: number
   readonly backend?: BackendName
   readonly seed?: number
+  /** The task's updatesPerBatch, when it reuses batches (default 1). */
+  readonly updatesPerBatch?: number
 }
 
 const defaultTask = (): TaskDefinition =>
@@ -82,18 +84,20 @@ export async function checkDeterminism(options: TrickContractOptions): Promise<R
 }
 
 /** The hook calls this trick received, in the exact order the documented loop makes them. */
-export function expectedHookSequence(trick: Trick, task: TaskDefinition, result: RunResult, setupSteps = 0): HookName[] {
+export function expectedHookSequence(trick: Trick, task: TaskDefinition, result: RunResult, updatesPerBatch = 1): HookName[] {
   const has = (h: HookName) => typeof trick[h] === 'function'
   const rl = task.capabilities.includes('rewards')
   const evalSteps = new Set(result.history.map((h) => h.step))
   const seq: HookName[] = []
   if (has('setup')) seq.push('setup')
   if (has('optimizer')) seq.push('optimizer')
-  const perStep = HOOK_ORDER.filter((h) => has(h) && !['setup', 'optimizer', 'afterStep', 'evaluate', 'end'].includes(h) && (h !== 'rewards' || rl))
-  const firstStep = result.history[0]?.step ?? setupSteps
+  const perBatch = new Set<HookName>(['sampleSource', 'rewards'])
+  const inStep = HOOK_ORDER.filter((h) => has(h) && !['setup', 'optimizer', 'afterStep', 'evaluate', 'end'].includes(h) && (h !== 'rewards' || rl))
+  const firstStep = result.history[0]?.step ?? 0
   if (has('evaluate') && evalSteps.has(firstStep)) seq.push('evaluate')
   for (let s = firstStep + 1; s <= result.steps; s++) {
-    seq.push(...perStep)
+    const newBatch = (s - firstStep - 1) % updatesPerBatch === 0
+    seq.push(...inStep.filter((h) => newBatch || !perBatch.has(h)))
     if (has('afterStep')) seq.push('afterStep')
     if (has('evaluate') && evalSteps.has(s)) seq.push('evaluate')
   }
@@ -108,7 +112,7 @@ export async function checkHookOrder(options: TrickContractOptions): Promise<voi
   const task = o.task()
   const result = await train({ task, tricks: [trick], maxSteps: o.steps, evalEvery: o.evalEvery, backend: o.backend, seed: o.seed, trace: true })
   const got = (result.trace ?? []).map((e) => e.hook)
-  const want = expectedHookSequence(trick, task, result)
+  const want = expectedHookSequence(trick, task, result, options.updatesPerBatch ?? 1)
   if (JSON.stringify(got) !== JSON.stringify(want)) {
     const i = got.findIndex((h, k) => h !== want[k])
     fail('hook order', trick.name, `call ${i}: got "${got[i]}", expected "${want[i]}" (got ${got.length} calls, expected ${want.length})`)

@@ -1,0 +1,79 @@
+import type { OptimizerSpec, RunResult, Target, TaskDefinition, Trick } from '@converge/core'
+
+/** `quick` is what the default `pnpm bench` runs; `full` is the size the method cards quote. */
+export type BenchSize = 'quick' | 'full'
+
+/** Per-run numbers an arm records beside its result (e.g. optimizer-state bytes, an allocation trace). */
+export type RunExtras = Record<string, number | string | readonly number[]>
+
+/** One arm of an ablation: a list of tricks (or none: a baseline) and optional overrides. */
+export interface ArmSpec {
+  readonly name: string
+  readonly description?: string
+  /** Fresh tricks for one run; called once per run. Return [] for a baseline arm. */
+  tricks(): Trick[]
+  /** Replaces the task's optimizer for this arm (e.g. the arm's tuned learning rate). */
+  readonly optimizer?: OptimizerSpec
+  /**
+   * Called after each run with the tricks it used; numbers become report columns (median over
+   * seeds), arrays are kept in results.jsonl for plots.
+   */
+  collect?(tricks: readonly Trick[], result: RunResult): RunExtras
+}
+
+export interface SizeConfig {
+  readonly seeds: number
+  readonly maxSteps: number
+  readonly evalEvery: number
+}
+
+/** How the target is set: pinned, or from the baseline arm's median best value loosened by `margin`. */
+export type TargetSpec =
+  | { readonly kind: 'explicit'; readonly target: Target }
+  | {
+      readonly kind: 'fromBaseline'
+      /** Relative loosening: max-metrics use best·(1 − margin), min-metrics best·(1 + margin). */
+      readonly margin: number
+      /** Metric and direction (default: the task's target metric and direction). */
+      readonly metric?: string
+      readonly direction?: 'min' | 'max'
+    }
+
+/** A plot a suite adds to its report, as a Vega-Lite spec (rendered to SVG). */
+export interface SuitePlot {
+  readonly name: string
+  readonly title: string
+  readonly spec: Record<string, unknown>
+}
+
+/** An ablation: a task, named arms, a baseline arm, sizes, and how the target is set. */
+export interface BenchSuite {
+  readonly name: string
+  readonly description: string
+  task(size: BenchSize): TaskDefinition
+  readonly arms: readonly ArmSpec[]
+  /** Name of the arm every other arm is compared against. */
+  readonly baseline: string
+  readonly sizes: Readonly<Record<BenchSize, SizeConfig>>
+  readonly target: TargetSpec
+  /** A second cost unit reported beside steps (e.g. `{ name: 'rollouts', perStep: 128 }`). */
+  readonly cost?: { readonly name: string; readonly perStep: number }
+  /** Extra plots from the completed runs. */
+  plots?(records: readonly RunRecordLike[]): SuitePlot[]
+  /** Markdown appended to the suite's section of the report (settings, caveats). */
+  readonly notes?: string
+}
+
+/** The parts of a results.jsonl record a suite's plots may read. */
+export interface RunRecordLike {
+  readonly suite: string
+  readonly arm: string
+  readonly seed: number
+  readonly result: RunResult
+  readonly extras: RunExtras
+}
+
+/** Identity helper that keeps a suite's literal types. */
+export function defineSuite(suite: BenchSuite): BenchSuite {
+  return suite
+}
