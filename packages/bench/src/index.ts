@@ -9,3 +9,24 @@ export {
   type RunExtras,
   type RunRecordLike,
 } from './suite.js'
+export { runAblation, planJobs, type AblationOptions, type AblationOutcome, type BenchEvent } from './runner.js'
+export { summarise, type SuiteSummary, type ArmSummary } from './summary.js'
+export {
+  median,
+  percentile,
+  pairedSpeedups,
+  medianRatio,
+  bootstrapMedianRatioCI,
+  probabilityFaster,
+  type Interval,
+} from './stats.js'
+export { targetFromBaseline } from './target.js'
+export { readRecords, appendRecord, configHash, canonicalJson, type RunRecord } from './records.js'
+export { runOne, type RunJob } from './run-one.js'
+export { InProcessExecutor, WorkerPool, type Executor } from './executor.js'
+export { defineBenchConfig, loadConfig, findConfigFile, type BenchConfig } from './config.js'
+export { renderSvg, metricPlot, speedupPlot } from './plots.js'
+export { renderConsole, renderMarkdownTable } from './format.js'
+export { optimizerSanitySuite } from './suites/optimizer-sanity.js'
+export { rlArithmetic, rlArithmeticOptionsSchema, rlArithmeticSourceSchema, DEFAULT_RL_SOURCES, RL_SOURCE_ROLES, type RlArithmeticOptions, type RlArithmeticSource, type RlArithmeticBatch, type RlArithmeticOutput, type RlArithmeticInstance, type RlSourceRole } from './tasks/rl-arithmetic.js'
+export { charLm, charLmSource, charLmOptionsSchema, type CharLmOptions, type CharLmBatch, type CharLmOutput, type MarkovSource } from './tasks/char-lm.js'

@@ -1,4 +1,4 @@
-import type { OptimizerSpec, RunResult, Target, TaskDefinition, Trick } from '@converge/core'
+import type { EvalRecord, OptimizerSpec, RunResult, Target, TaskDefinition, Trick } from '@converge/core'
 
 /** `quick` is what the default `pnpm bench` runs; `full` is the size the method cards quote. */
 export type BenchSize = 'quick' | 'full'
@@ -69,7 +69,7 @@ export interface RunRecordLike {
   readonly suite: string
   readonly arm: string
   readonly seed: number
-  readonly result: RunResult
+  readonly result: { readonly history: readonly EvalRecord[]; readonly steps: number; readonly trainMs: number }
   readonly extras: RunExtras
 }
 

@@ -1,5 +1,12 @@
+import { createRequire } from 'node:module'
 import * as tf from '@tensorflow/tfjs'
+import { z } from 'zod'
+import { installComparisonGradients } from './backends/comparison-gradients.js'
+import { webgpuOptionsSchema, type WebgpuOptions } from './backends/dawn-settings.js'
+import { installWasmKernelFixes, uninstallWasmKernelFixes, wasmKernelFixesInstalled } from './backends/wasm-tuning.js'
+import { startWebgpuBackend, type WebgpuAdapterInfo } from './backends/webgpu.js'
 import { BackendError } from './errors.js'
+import { parseOptions } from './options.js'
 
 export const BACKEND_NAMES = ['auto', 'tensorflow', 'wasm', 'cpu', 'webgpu'] as const
 export type BackendName = (typeof BACKEND_NAMES)[number]
@@ -12,19 +19,37 @@ export interface BackendInfo {
   readonly name: string
   /** WASM only: whether converge's kernel fixes were installed. */
   readonly tunedWasm?: boolean
-  /** The native package that provided 'tensorflow'. */
+  /** 'tensorflow' only: the native package that provided it. */
   readonly nativePackage?: string
-  /** WebGPU only: adapter vendor/device, and whether it is a CPU fallback adapter. */
-  readonly adapter?: { readonly vendor: string; readonly device: string; readonly description: string; readonly fallback: boolean }
+  /** WebGPU only: the adapter (vendor, device, whether it is a CPU fallback adapter) and Dawn's settings. */
+  readonly adapter?: WebgpuAdapterInfo
+  /** 'auto' only: the backends it passed over because they could not start, each with the reason. */
+  readonly skipped?: readonly string[]
   readonly tfjsVersion: string
 }
 
-let active: BackendInfo | null = null
+export const useBackendOptionsSchema = z
+  .object({
+    /** WASM: install converge's kernel fixes (default true). Set false to compare with stock tfjs. */
+    tunedWasm: z.boolean().default(true),
+    /** WebGPU: Dawn's flags and feature level (default: from the environment, see docs/guide.md). */
+    webgpu: webgpuOptionsSchema.optional(),
+  })
+  .strict()
 
-/** Whether a package can be resolved from here, without importing it. */
+export interface UseBackendOptions {
+  readonly tunedWasm?: boolean
+  readonly webgpu?: WebgpuOptions
+}
+
+const requestSchema = z.object({ backend: z.enum(BACKEND_NAMES) })
+
+const resolver = createRequire(import.meta.url)
+
+/** Whether a package can be resolved from @converge/core, without loading it. */
 function isInstalled(specifier: string): boolean {
   try {
-    import.meta.resolve(specifier)
+    resolver.resolve(specifier)
     return true
   } catch {
     return false
@@ -34,25 +59,29 @@ function isInstalled(specifier: string): boolean {
 const NATIVE_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'] as const
 
 const NATIVE_HELP =
-  'install @tensorflow/tfjs-node (CPU) or @tensorflow/tfjs-node-gpu (CUDA 11.2 with cuDNN 8.1, Linux x64) at version 4.22.0 ' +
-  'beside @converge/core; their install downloads libtensorflow 2.9.1 from storage.googleapis.com, so it needs internet ' +
+  'install @tensorflow/tfjs-node (CPU) or @tensorflow/tfjs-node-gpu (NVIDIA GPU: CUDA 11.2 with cuDNN 8.1, Linux x64) at version 4.22.0 ' +
+  'beside @converge/core; their install script downloads libtensorflow 2.9.1 from storage.googleapis.com, so it needs internet ' +
   '(or TFJS_NODE_CDN_STORAGE pointing at a mirror)'
+
+const firstLine = (e: unknown): string => String((e as Error)?.message ?? e).split('\n')[0] as string
+
+let active: BackendInfo | null = null
 
 async function startNative(requested: BackendName): Promise<BackendInfo> {
   const errors: string[] = []
   for (const pkg of NATIVE_PACKAGES) {
     if (!isInstalled(pkg)) continue
     try {
-      await import(pkg)
+      await import(/* @vite-ignore */ pkg)
     } catch (e) {
-      errors.push(`${pkg} is installed but failed to load: ${(e as Error).message.split('\n')[0]}`)
+      errors.push(`${pkg} is installed but failed to load: ${firstLine(e)}`)
       continue
     }
     if (await tf.setBackend('tensorflow')) {
       await tf.ready()
       return { requested, name: 'tensorflow', nativePackage: pkg, tfjsVersion: tf.version.tfjs }
     }
-    errors.push(`${pkg} loaded but tfjs could not start the 'tensorflow' backend`)
+    errors.push(`${pkg} loaded but tfjs could not start its 'tensorflow' backend`)
   }
   const why = errors.length ? errors.join('; ') : 'neither @tensorflow/tfjs-node-gpu nor @tensorflow/tfjs-node is installed'
   throw new BackendError(`backend 'tensorflow' cannot start: ${why}. To use it, ${NATIVE_HELP}.`)
@@ -63,15 +92,14 @@ async function startWasm(requested: BackendName, tune: boolean): Promise<Backend
     await import('@tensorflow/tfjs-backend-wasm')
   } catch (e) {
     throw new BackendError(
-      `backend 'wasm' cannot start: @tensorflow/tfjs-backend-wasm failed to load (${(e as Error).message}). ` +
+      `backend 'wasm' cannot start: @tensorflow/tfjs-backend-wasm failed to load (${firstLine(e)}). ` +
         'It is a dependency of @converge/core; reinstall with `pnpm install`.',
     )
   }
   if (!(await tf.setBackend('wasm'))) {
-    throw new BackendError("backend 'wasm' cannot start: tfjs could not initialise the WASM module")
+    throw new BackendError("backend 'wasm' cannot start: tfjs could not initialise the WASM module (tfjs's warning above gives the reason)")
   }
   await tf.ready()
-  const { installWasmKernelFixes, uninstallWasmKernelFixes } = await import('./backends/wasm-tuning.js')
   if (tune) installWasmKernelFixes()
   else uninstallWasmKernelFixes()
   return { requested, name: 'wasm', tunedWasm: tune, tfjsVersion: tf.version.tfjs }
@@ -83,60 +111,56 @@ async function startCpu(requested: BackendName): Promise<BackendInfo> {
   return { requested, name: 'cpu', tfjsVersion: tf.version.tfjs }
 }
 
-async function startWebgpu(requested: BackendName): Promise<BackendInfo> {
-  const { startWebgpuBackend } = await import('./backends/webgpu.js')
-  const adapter = await startWebgpuBackend()
+async function startWebgpu(requested: BackendName, options: WebgpuOptions | undefined): Promise<BackendInfo> {
+  const adapter = await startWebgpuBackend(options)
   return { requested, name: 'webgpu', adapter, tfjsVersion: tf.version.tfjs }
 }
 
-export interface UseBackendOptions {
-  /** WASM: install converge's kernel fixes (default true). Set false to compare with stock tfjs. */
-  readonly tunedWasm?: boolean
+/** `auto`: the native binding when installed (an installed one that fails is an error), else tuned WASM, else CPU. */
+async function startAuto(tune: boolean): Promise<BackendInfo> {
+  if (NATIVE_PACKAGES.some(isInstalled)) return startNative('auto')
+  try {
+    return await startWasm('auto', tune)
+  } catch (e) {
+    if (!(e instanceof BackendError)) throw e
+    return { ...(await startCpu('auto')), skipped: [e.message] }
+  }
 }
 
 /**
  * Switches tfjs to `requested` and reports what runs. `auto` takes the native binding when
  * installed, else WASM (tuned), else CPU. A backend that is asked for by name and cannot start
- * is an error, never a silent fallback.
+ * is a BackendError that says how to get it, never a silent fallback. Every call also registers
+ * zero gradients for comparison ops (see comparison-gradients.ts). Cheap when nothing changes.
  */
 export async function useBackend(requested: BackendName = 'auto', options: UseBackendOptions = {}): Promise<BackendInfo> {
-  const tune = options.tunedWasm ?? true
-  if (active && (requested === active.requested || requested === active.name) && tf.getBackend() === active.name) {
-    if (active.name !== 'wasm' || active.tunedWasm === tune) return { ...active, requested }
-  }
+  const { backend } = parseOptions(requestSchema, { backend: requested }, 'backend options')
+  const o = parseOptions(useBackendOptionsSchema, options, 'backend options')
+  installComparisonGradients()
   let info: BackendInfo
-  switch (requested) {
+  switch (backend) {
     case 'tensorflow':
-      info = await startNative(requested)
+      info = await startNative(backend)
       break
     case 'wasm':
-      info = await startWasm(requested, tune)
+      info = await startWasm(backend, o.tunedWasm)
       break
     case 'cpu':
-      info = await startCpu(requested)
+      info = await startCpu(backend)
       break
     case 'webgpu':
-      info = await startWebgpu(requested)
+      info = await startWebgpu(backend, o.webgpu)
       break
     case 'auto':
-      if (NATIVE_PACKAGES.some(isInstalled)) info = await startNative(requested)
-      else {
-        try {
-          info = await startWasm(requested, tune)
-        } catch (e) {
-          if (!(e instanceof BackendError)) throw e
-          info = await startCpu(requested)
-        }
-      }
+      info = await startAuto(o.tunedWasm)
       break
-    default:
-      throw new BackendError(`unknown backend ${JSON.stringify(requested)}; allowed: ${BACKEND_NAMES.join(', ')}`)
   }
   active = info
   return info
 }
 
-/** The backend converge last started, if any. */
+/** The backend converge last started, if tfjs still runs on it (null after a switch it did not make). */
 export function activeBackend(): BackendInfo | null {
-  return active && tf.getBackend() === active.name ? active : null
+  if (!active || tf.getBackend() !== active.name) return null
+  return active.name === 'wasm' ? { ...active, tunedWasm: wasmKernelFixesInstalled() } : active
 }

@@ -27,15 +27,35 @@ export {
   type TaskInstance,
 } from './task.js'
 export { stepsToTarget, bestMetric, type RunResult, type EvalRecord, type AppliedTrick, type TraceEvent } from './result.js'
-export { useBackend, activeBackend, BACKEND_NAMES, type BackendName, type BackendInfo, type UseBackendOptions } from './backend.js'
+export {
+  useBackend,
+  activeBackend,
+  useBackendOptionsSchema,
+  BACKEND_NAMES,
+  type BackendName,
+  type BackendInfo,
+  type UseBackendOptions,
+} from './backend.js'
 export {
   installWasmKernelFixes,
   uninstallWasmKernelFixes,
   wasmKernelFixesInstalled,
-  installComparisonGradients,
   CPU_FALLBACK_KERNELS,
+  CPU_FALLBACK_REASONS,
+  TRANSPOSE_FREE_KERNELS,
 } from './backends/wasm-tuning.js'
-export { releaseWebgpu, type WebgpuAdapterInfo } from './backends/webgpu.js'
+export { installComparisonGradients, ZERO_GRADIENT_KERNELS } from './backends/comparison-gradients.js'
+export { runOnCpu } from './backends/cpu-fallback.js'
+export { releaseWebgpu, webgpuRunning, type WebgpuAdapterInfo } from './backends/webgpu.js'
+export {
+  resolveDawnSettings,
+  webgpuOptionsSchema,
+  DEFAULT_DAWN_FLAGS,
+  WEBGPU_FEATURE_LEVELS,
+  type DawnSettings,
+  type WebgpuOptions,
+  type WebgpuFeatureLevel,
+} from './backends/dawn-settings.js'
 export { createOptimizer, setLearningRate, getLearningRate, optimizerSpecSchema, type OptimizerSpec } from './optimizer.js'
 export { createRng, SeedStreams, type Rng } from './rng.js'
 export { parseOptions } from './options.js'
@@ -51,3 +71,39 @@ export {
   type ClassificationOutput,
 } from './tasks/synthetic-classification.js'
 export type { RolloutBatch } from './rl/rollouts.js'
+export {
+  ADVANTAGE_NORMALIZATIONS,
+  advantageOptionsSchema,
+  createAdvantageEstimator,
+  EmaScale,
+  groupCentred,
+  groupMeans,
+  groupStds,
+  groupZScores,
+  type AdvantageEstimator,
+  type AdvantageNormalization,
+  type AdvantageOptions,
+  type ResolvedAdvantageOptions,
+} from './rl/advantages.js'
+export {
+  aggregateTokens,
+  clipFraction,
+  policyLoss,
+  policyLossOptionsSchema,
+  POLICY_LOSS_AGGREGATIONS,
+  type PolicyLossAggregation,
+  type PolicyLossInputs,
+  type PolicyLossOptions,
+} from './rl/policy-loss.js'
+export { k3, k3Tensor, klPenalty, K3_CLAMP } from './rl/kl.js'
+export {
+  applyRewardChannel,
+  AppealVerifier,
+  appealVerifierSchema,
+  isCleanChannel,
+  parseRewardChannel,
+  rewardChannelSchema,
+  type AppealVerifierOptions,
+  type RewardChannel,
+  type RewardChannelOptions,
+} from './rl/verifier.js'

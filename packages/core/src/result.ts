@@ -71,7 +71,7 @@ export function bestMetric(history: readonly EvalRecord[], metric: string, direc
   let best = Number.NaN
   for (const r of history) {
     const v = r.metrics[metric]
-    if (v === undefined || Number.isNaN(v)) continue
+    if (typeof v !== 'number' || Number.isNaN(v)) continue
     if (Number.isNaN(best) || (direction === 'max' ? v > best : v < best)) best = v
   }
   return best

@@ -62,6 +62,8 @@ class TrainingRun implements StepContext {
   private trainMs = 0
   private evalMs = 0
   private readonly logEvery: number
+  /** Whether the backend can read tensors synchronously (all but WebGPU in Node): cheaper than awaiting. */
+  private readonly syncReads: boolean
   private lastProgressAt = 0
 
   constructor(
@@ -78,6 +80,7 @@ class TrainingRun implements StepContext {
     this.baseOptimizer = o.optimizer ?? o.task.optimizer
     this.streams = new SeedStreams(o.seed)
     this.logEvery = o.logEvery ?? Math.max(1, Math.round(o.maxSteps / 10))
+    this.syncReads = backend.name !== 'webgpu'
   }
 
   get instance(): TaskInstance {
@@ -145,7 +148,7 @@ class TrainingRun implements StepContext {
         this.updatesLeft = this.updatesPerBatch
       }
       this.update = this.updatesPerBatch - this.updatesLeft
-      const { loss, lossParts } = this.takeStep(variables, this.optimizer)
+      const { loss, lossParts } = await this.takeStep(variables, this.optimizer)
       this.updatesLeft--
       this.step++
 
@@ -159,7 +162,7 @@ class TrainingRun implements StepContext {
       }
       for (const t of this.engine.having('afterStep')) {
         this.engine.traced(t, 'afterStep', this.step)
-        t.afterStep!(this, report)
+        await t.afterStep!(this, report)
       }
       this.trainMs += performance.now() - started // tricks' after-step work counts; observers do not
       this.o.onStep?.(report, this)
@@ -231,11 +234,15 @@ class TrainingRun implements StepContext {
   }
 
   /** Forward, loss and gradients in the tape, after-backward hooks, then the optimizer step. */
-  private takeStep(variables: readonly tf.Variable[], optimizer: tf.Optimizer): { loss: number; lossParts: Record<string, number> } {
+  /**
+   * Forward, loss and gradients in the tape; the loss parts are read back (asynchronously: WebGPU
+   * in Node cannot read synchronously); then after-backward hooks and the optimizer step. A
+   * non-finite loss stops the run before the weights change.
+   */
+  private async takeStep(variables: readonly tf.Variable[], optimizer: tf.Optimizer): Promise<{ loss: number; lossParts: Record<string, number> }> {
     const inst = this.instance
     let names: string[] = []
-    let values: Float32Array = new Float32Array(0)
-    tf.tidy(() => {
+    const { readout, grads } = tf.tidy(() => {
       let stacked: tf.Tensor | null = null
       const { value, grads } = tf.variableGrads(() => {
         for (const t of this.engine.having('beforeForward')) {
@@ -261,25 +268,31 @@ class TrainingRun implements StepContext {
         stacked = tf.keep(tf.stack([total, ...terms]))
         return total
       }, variables as tf.Variable[])
-      if (stacked) {
-        values = (stacked as tf.Tensor).dataSync() as Float32Array
-        ;(stacked as tf.Tensor).dispose()
-      } else {
-        const v = value.dataSync()[0] as number
-        values = Float32Array.of(v, v)
-      }
-      if (!Number.isFinite(values[0])) return // reported below, before any weight changes
-      let g = grads
-      for (const t of this.engine.having('afterBackward')) {
-        this.engine.traced(t, 'afterBackward', this.step)
-        g = t.afterBackward!(this, g) ?? g
-      }
-      optimizer.applyGradients(g)
+      return { readout: stacked ?? value, grads }
     })
+    let values: Float32Array
+    try {
+      values = (this.syncReads ? readout.dataSync() : await readout.data()) as Float32Array
+    } finally {
+      readout.dispose()
+    }
+    if (values.length === 1) values = Float32Array.of(values[0] as number, values[0] as number)
     const lossParts: Record<string, number> = {}
     names.forEach((n, i) => (lossParts[n] = values[i + 1] as number))
     const loss = values[0] as number
-    if (!Number.isFinite(loss)) throw new NonFiniteLossError(this.step + 1, lossParts, this.engine.tricks.map((t) => t.name))
+    try {
+      if (!Number.isFinite(loss)) throw new NonFiniteLossError(this.step + 1, lossParts, this.engine.tricks.map((t) => t.name))
+      tf.tidy(() => {
+        let g = grads
+        for (const t of this.engine.having('afterBackward')) {
+          this.engine.traced(t, 'afterBackward', this.step)
+          g = t.afterBackward!(this, g) ?? g
+        }
+        optimizer.applyGradients(g)
+      })
+    } finally {
+      tf.dispose(Object.values(grads))
+    }
     this.losses.push(loss)
     return { loss, lossParts }
   }
@@ -293,13 +306,15 @@ class TrainingRun implements StepContext {
     this.log.info({ phase: phase.name, steps: phase.steps }, 'phase start')
     for (let i = 0; i < phase.steps; i++) {
       const started = performance.now()
-      const loss = tf.tidy(() => {
-        const { value, grads } = tf.variableGrads(() => phase.loss(i), phase.variables as tf.Variable[])
-        const v = value.dataSync()[0] as number
-        if (Number.isFinite(v)) phase.optimizer.applyGradients(grads)
-        return v
-      })
-      if (!Number.isFinite(loss)) throw new NonFiniteLossError(this.step + 1, { [phase.name]: loss }, this.engine.tricks.map((t) => t.name))
+      const { value, grads } = tf.variableGrads(() => phase.loss(i), phase.variables as tf.Variable[])
+      let loss: number
+      try {
+        loss = (await value.data())[0] as number
+        if (!Number.isFinite(loss)) throw new NonFiniteLossError(this.step + 1, { [phase.name]: loss }, this.engine.tricks.map((t) => t.name))
+        phase.optimizer.applyGradients(grads)
+      } finally {
+        tf.dispose([value, ...Object.values(grads)])
+      }
       this.step++
       this.losses.push(loss)
       this.trainMs += performance.now() - started

@@ -86,7 +86,7 @@ export interface Trick {
   loss?(ctx: StepContext, parts: LossParts): LossParts
   /** Chained: gradients by variable name, before the optimizer step. Return new tensors or nothing. */
   afterBackward?(ctx: StepContext, grads: tf.NamedTensorMap): tf.NamedTensorMap | void
-  afterStep?(ctx: RunContext, report: StepReport): void
+  afterStep?(ctx: RunContext, report: StepReport): void | Promise<void>
   evaluate?(ctx: RunContext, metrics: Metrics): void | Promise<void>
   end?(ctx: RunContext, result: RunResult): void | Promise<void>
   state?(): TrickState

@@ -1,73 +1,245 @@
+import { createRequire } from 'node:module'
 import * as tf from '@tensorflow/tfjs'
 import { BackendError } from '../errors.js'
+import { resolveDawnSettings, type DawnSettings, type WebgpuFeatureLevel, type WebgpuOptions } from './dawn-settings.js'
+
+/**
+ * tfjs's WebGPU backend in Node, through Dawn's Node bindings (the `webgpu` package). Both
+ * packages are optional dependencies of @converge/core. Facts this file works around:
+ * - `@tensorflow/tfjs-backend-webgpu` registers itself only if `navigator.gpu` exists when it is
+ *   first imported, and Node has no `navigator`: the adapter is found first, then `navigator.gpu`
+ *   is set, then the backend is imported (once per process; a later import is a no-op).
+ * - tfjs requests its adapter with `{ powerPreference }` only; the configured feature level
+ *   (`compatibility` for Dawn's OpenGL backend) is added to every request.
+ * - tfjs reads the GPU synchronously (`dataSync`) through OffscreenCanvas, which Node lacks: such
+ *   reads fail with a BackendError that says to read with `await tensor.data()`.
+ */
 
 export interface WebgpuAdapterInfo {
   readonly vendor: string
+  readonly architecture: string
   readonly device: string
   readonly description: string
-  /** True for a software adapter (llvmpipe/lavapipe/SwiftShader): a CPU, never reported as a GPU. */
+  /** True for a software adapter (llvmpipe, lavapipe, SwiftShader): a CPU, never reported as a GPU. */
   readonly fallback: boolean
+  /** The Dawn flags and feature level the adapter was requested with. */
+  readonly dawnFlags: readonly string[]
+  readonly featureLevel: WebgpuFeatureLevel
 }
 
-const INSTALL_HELP =
-  'install the optional packages `webgpu@0.6.2` and `@tensorflow/tfjs-backend-webgpu@4.22.0` beside @converge/core ' +
-  '(pnpm add webgpu@0.6.2 @tensorflow/tfjs-backend-webgpu@4.22.0) and a Vulkan driver (NVIDIA/AMD/Intel drivers, or ' +
-  "Mesa's lavapipe >= 25 for a CPU fallback adapter)"
+const PACKAGES = ['webgpu', '@tensorflow/tfjs-backend-webgpu'] as const
 
-async function importOptional(name: string): Promise<Record<string, unknown>> {
+const PACKAGE_HELP =
+  'WebGPU needs the optional dependencies `webgpu@0.6.2` and `@tensorflow/tfjs-backend-webgpu@4.22.0` of @converge/core ' +
+  '(installed with it unless optional dependencies were skipped, e.g. by `--no-optional`; else ' +
+  '`pnpm add webgpu@0.6.2 @tensorflow/tfjs-backend-webgpu@4.22.0`)'
+
+const DRIVER_HELP =
+  'A GPU needs its Vulkan driver (NVIDIA, AMD or Intel; on Debian/Ubuntu also the `libvulkan1` loader). Without a GPU, ' +
+  'CONVERGE_DAWN_FLAGS=backend=opengl runs WebGPU on the CPU through Mesa llvmpipe (Debian packages libegl1, libegl-mesa0, ' +
+  'libgl1-mesa-dri), reported as a fallback adapter'
+
+/** Software rasterisers that report themselves as ordinary adapters (Dawn's OpenGL backend does not set isFallbackAdapter). */
+const SOFTWARE_ADAPTER = /llvmpipe|lavapipe|softpipe|swiftshader|software rasterizer|microsoft basic render/i
+
+/** The priority tfjs-backend-webgpu registers itself with (above wasm's 2 and cpu's 1). */
+const WEBGPU_PRIORITY = 3
+
+interface AdapterLike {
+  readonly info?: Record<string, unknown>
+  readonly isFallbackAdapter?: boolean
+}
+interface GpuLike {
+  requestAdapter(options?: Record<string, unknown>): Promise<AdapterLike | null>
+}
+interface DawnModule {
+  create(flags: string[]): GpuLike
+  globals: Record<string, unknown>
+}
+type NavigatorHolder = { navigator?: Record<string, unknown> }
+
+const resolver = createRequire(import.meta.url)
+
+function isInstalled(name: string): boolean {
   try {
-    return (await import(/* @vite-ignore */ name)) as Record<string, unknown>
-  } catch (e) {
-    throw new BackendError(`backend 'webgpu' cannot start: ${name} is not installed or failed to load (${(e as Error).message.split('\n')[0]}). To use it, ${INSTALL_HELP}.`)
+    resolver.resolve(name)
+    return true
+  } catch {
+    return false
   }
 }
 
-const SOFTWARE = /llvmpipe|lavapipe|swiftshader|software|cpu/i
+async function importOptional(name: (typeof PACKAGES)[number]): Promise<unknown> {
+  try {
+    return await import(/* @vite-ignore */ name)
+  } catch (e) {
+    throw new BackendError(`backend 'webgpu' cannot start: ${name} is installed but failed to load (${firstLine(e)}). ${PACKAGE_HELP}.`)
+  }
+}
 
-let started: WebgpuAdapterInfo | null = null
+const firstLine = (e: unknown): string => String((e as Error)?.message ?? e).split('\n')[0] as string
+
+interface Started {
+  readonly key: string
+  readonly adapter: WebgpuAdapterInfo
+}
+let started: Started | null = null
+/** tfjs's factory for the webgpu backend, kept so that a start after releaseWebgpu() can register it again. */
+let factory: (() => tf.KernelBackend | Promise<tf.KernelBackend>) | null = null
+/** How navigator looked before navigator.gpu was set, to restore on release. */
+let navigatorBefore: { hadNavigator: boolean; gpu: PropertyDescriptor | undefined } | null = null
+
+export function describeAdapter(adapter: AdapterLike, settings: Pick<DawnSettings, 'flags' | 'featureLevel'>): WebgpuAdapterInfo {
+  const info = adapter.info ?? {}
+  const text = (k: string): string => (typeof info[k] === 'string' ? (info[k] as string) : '')
+  const [vendor, architecture, device, description] = [text('vendor'), text('architecture'), text('device'), text('description')]
+  const flagged = info.isFallbackAdapter === true || adapter.isFallbackAdapter === true
+  return {
+    vendor,
+    architecture,
+    device,
+    description,
+    fallback: flagged || SOFTWARE_ADAPTER.test(`${vendor} ${architecture} ${device} ${description}`),
+    dawnFlags: [...settings.flags],
+    featureLevel: settings.featureLevel,
+  }
+}
+
+function setNavigatorGpu(gpu: GpuLike): void {
+  const g = globalThis as NavigatorHolder
+  if (!navigatorBefore) navigatorBefore = { hadNavigator: g.navigator !== undefined, gpu: g.navigator ? Object.getOwnPropertyDescriptor(g.navigator, 'gpu') : undefined }
+  if (!g.navigator) Object.defineProperty(globalThis, 'navigator', { value: {}, configurable: true, writable: true })
+  Object.defineProperty(g.navigator, 'gpu', { value: gpu, configurable: true, writable: true })
+}
+
+function restoreNavigator(): void {
+  if (!navigatorBefore) return
+  const g = globalThis as NavigatorHolder
+  if (!navigatorBefore.hadNavigator) delete g.navigator
+  else if (g.navigator) {
+    delete g.navigator.gpu
+    if (navigatorBefore.gpu) Object.defineProperty(g.navigator, 'gpu', navigatorBefore.gpu)
+  }
+  navigatorBefore = null
+}
+
+/** Makes tfjs's webgpu backend factory registered: imports the backend, or re-registers it after a release. */
+async function registerTfjsWebgpu(): Promise<void> {
+  if (tf.findBackendFactory('webgpu')) return
+  if (factory) {
+    tf.registerBackend('webgpu', factory, WEBGPU_PRIORITY)
+    return
+  }
+  await importOptional('@tensorflow/tfjs-backend-webgpu')
+  factory = tf.findBackendFactory('webgpu') ?? null
+  if (!factory) {
+    throw new BackendError(
+      "backend 'webgpu' cannot start: @tensorflow/tfjs-backend-webgpu was imported before navigator.gpu existed, so it did not " +
+        "register itself. Let useBackend('webgpu') be the first to import it.",
+    )
+  }
+}
+
+/** Replaces tfjs's synchronous GPU read, which needs OffscreenCanvas, with a clear error in Node. */
+function guardSynchronousReads(): void {
+  if ('OffscreenCanvas' in globalThis) return
+  const backend = tf.backend() as tf.KernelBackend & { readSync(dataId: object): unknown; hasReadSyncWarned?: boolean }
+  const readSync = backend.readSync.bind(backend)
+  backend.hasReadSyncWarned = true // tfjs's "synchronous reads are slow" warning would only mislead here
+  backend.readSync = (dataId: object) => {
+    try {
+      return readSync(dataId)
+    } catch (e) {
+      if (e instanceof ReferenceError && /OffscreenCanvas/.test(e.message)) {
+        throw new BackendError(
+          "backend 'webgpu': synchronous reads (dataSync, arraySync, bufferSync) are not possible in Node, where tfjs's " +
+            'WebGPU backend has no OffscreenCanvas to read through; read with `await tensor.data()` instead ' +
+            '(train() does; a task or trick hook that calls dataSync() cannot run on webgpu).',
+        )
+      }
+      throw e
+    }
+  }
+}
 
 /**
- * Starts tfjs's WebGPU backend in Node through Dawn (the `webgpu` package). `navigator.gpu` has
- * to exist before `@tensorflow/tfjs-backend-webgpu` is imported, or the backend never registers.
- * Flags for Dawn come from CONVERGE_DAWN_FLAGS (comma-separated, default `backend=vulkan`).
+ * Starts tfjs's WebGPU backend through Dawn and returns the adapter it runs on. Dawn's flags and
+ * feature level come from `options`, else CONVERGE_DAWN_FLAGS / CONVERGE_WEBGPU_FEATURE_LEVEL (see
+ * dawn-settings.ts). A second start with the same settings reuses the running backend; other
+ * settings need releaseWebgpu() first (tfjs holds one webgpu backend per process).
  */
-export async function startWebgpuBackend(): Promise<WebgpuAdapterInfo> {
-  if (started && tf.getBackend() === 'webgpu') return started
-  const dawn = (await importOptional('webgpu')) as { create: (flags: string[]) => GPULike; globals: object }
-  Object.assign(globalThis, dawn.globals)
-  const flags = (process.env.CONVERGE_DAWN_FLAGS ?? 'backend=vulkan').split(',').filter(Boolean)
-  const gpu = dawn.create(flags)
-  const adapter = await gpu.requestAdapter()
+export async function startWebgpuBackend(options: WebgpuOptions = {}): Promise<WebgpuAdapterInfo> {
+  const settings = resolveDawnSettings(options)
+  const key = JSON.stringify([settings.flags, settings.featureLevel])
+  if (started && tf.engine().registry.webgpu) {
+    if (started.key !== key) {
+      throw new BackendError(
+        `backend 'webgpu' is already running on Dawn flags [${started.adapter.dawnFlags.join(' ')}] (${started.adapter.featureLevel}); ` +
+          `to start it with [${settings.flags.join(' ')}] (${settings.featureLevel}), call releaseWebgpu() first`,
+      )
+    }
+    if (!(await tf.setBackend('webgpu'))) throw new BackendError("backend 'webgpu' cannot start: tfjs could not switch back to it")
+    return started.adapter
+  }
+
+  const missing = PACKAGES.filter((name) => !isInstalled(name))
+  if (missing.length) throw new BackendError(`backend 'webgpu' cannot start: ${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not installed. ${PACKAGE_HELP}.`)
+  const dawn = (await importOptional('webgpu')) as DawnModule
+  if (settings.eglPlatform) process.env.EGL_PLATFORM = settings.eglPlatform
+  Object.assign(globalThis, dawn.globals) // GPUBufferUsage, GPUMapMode...: tfjs reads them as globals
+  let gpu: GpuLike
+  try {
+    gpu = dawn.create([...settings.flags])
+  } catch (e) {
+    throw new BackendError(`backend 'webgpu' cannot start: Dawn rejected the flags [${settings.flags.join(' ')}]: ${firstLine(e)}`)
+  }
+  const request = gpu.requestAdapter.bind(gpu)
+  gpu.requestAdapter = (o = {}) => request({ ...o, featureLevel: settings.featureLevel })
+  const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' }).catch(() => null)
   if (!adapter) {
-    throw new BackendError(`backend 'webgpu' cannot start: Dawn (flags ${flags.join(',')}) found no WebGPU adapter. It needs a Vulkan driver: ${INSTALL_HELP}.`)
+    throw new BackendError(
+      `backend 'webgpu' cannot start: Dawn found no WebGPU adapter (flags [${settings.flags.join(' ')}], feature level ${settings.featureLevel}). ` +
+        `${DRIVER_HELP}.`,
+    )
   }
-  const raw = adapter.info ?? {}
-  const description = String(raw.description ?? '')
-  const info: WebgpuAdapterInfo = {
-    vendor: String(raw.vendor ?? ''),
-    device: String(raw.device ?? raw.architecture ?? ''),
-    description,
-    fallback: Boolean(adapter.isFallbackAdapter) || SOFTWARE.test(`${raw.device ?? ''} ${description}`),
+  const info = describeAdapter(adapter, settings)
+  setNavigatorGpu(gpu)
+  try {
+    await registerTfjsWebgpu()
+    if (!(await tf.setBackend('webgpu'))) {
+      throw new BackendError(
+        `backend 'webgpu' cannot start: tfjs could not create a device on adapter "${info.device || info.description}" ` +
+          "(tfjs's warning above gives the reason)",
+      )
+    }
+    await tf.ready()
+  } catch (e) {
+    restoreNavigator()
+    throw e
   }
-  const g = globalThis as { navigator?: { gpu?: unknown } }
-  if (!g.navigator) Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true, writable: true })
-  else if (!g.navigator.gpu) Object.defineProperty(g.navigator, 'gpu', { value: gpu, configurable: true })
-  await importOptional('@tensorflow/tfjs-backend-webgpu')
-  if (!(await tf.setBackend('webgpu'))) {
-    throw new BackendError(`backend 'webgpu' cannot start: tfjs could not initialise it on adapter "${info.vendor} ${info.device}"`)
-  }
-  await tf.ready()
-  started = info
+  guardSynchronousReads()
+  started = { key, adapter: info }
   return info
 }
 
-/** Lets Node exit after WebGPU use: Dawn keeps the event loop alive while navigator.gpu is reachable. */
-export function releaseWebgpu(): void {
-  const g = globalThis as { navigator?: unknown }
-  if (g.navigator) delete g.navigator
-  started = null
+/** Whether the webgpu backend is running (started and not released). */
+export function webgpuRunning(): boolean {
+  return started !== null && tf.engine().registry.webgpu !== undefined
 }
 
-interface GPULike {
-  requestAdapter(options?: object): Promise<{ info?: Record<string, unknown>; isFallbackAdapter?: boolean } | null>
+/**
+ * Releases the WebGPU backend: disposes tfjs's webgpu backend (its tensors become unusable),
+ * destroys the device and removes `navigator.gpu`. A script that used WebGPU exits by itself
+ * without this (tested); call it to free the GPU early in a long-lived process, or before
+ * starting WebGPU again with other Dawn settings. Safe to call when WebGPU never started.
+ */
+export function releaseWebgpu(): void {
+  const backend = tf.engine().registry.webgpu as (tf.KernelBackend & { device?: { destroy(): void } }) | undefined
+  if (tf.findBackendFactory('webgpu')) {
+    factory = tf.findBackendFactory('webgpu')
+    tf.removeBackend('webgpu')
+  }
+  backend?.device?.destroy()
+  restoreNavigator()
+  started = null
 }

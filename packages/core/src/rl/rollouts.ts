@@ -13,4 +13,11 @@ export interface RolloutBatch {
   readonly clean: Float32Array
   /** Per-response advantages. A `rewards` hook may set them; otherwise the loop computes them. */
   advantages?: Float32Array
+  /**
+   * Present when the task has a second, more expensive verifier: re-checks the responses at
+   * `indices` and returns its 0/1 verdicts in the same order. Every judged response counts as a
+   * call (the task reports the total). Does not change `observed`: the caller decides what to do
+   * with the verdicts.
+   */
+  readonly appeal?: (indices: readonly number[]) => Float32Array
 }

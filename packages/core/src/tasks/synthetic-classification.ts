@@ -146,16 +146,16 @@ export function syntheticClassification(options: SyntheticClassificationOptions 
         },
         forward: (batch) => forward(batch.x),
         loss: (out, batch): LossParts => ({ ce: tf.losses.softmaxCrossEntropy(batch.y, out.logits) as tf.Scalar }),
-        evaluate() {
+        async evaluate() {
           const [acc, loss] = tf.tidy(() => {
             const { logits } = forward(evalX)
             const correct = tf.equal(tf.argMax(logits, 1), tf.argMax(evalY, 1))
             return [tf.mean(tf.cast(correct, 'float32')), tf.losses.softmaxCrossEntropy(evalY, logits)]
           }) as [tf.Scalar, tf.Scalar]
-          const result = { accuracy: acc.dataSync()[0] as number, loss: loss.dataSync()[0] as number }
-          acc.dispose()
-          loss.dispose()
-          return result
+          const both = tf.stack([acc, loss])
+          const [accuracy, crossEntropy] = await both.data()
+          tf.dispose([acc, loss, both])
+          return { accuracy: accuracy as number, loss: crossEntropy as number }
         },
         dispose() {
           for (const v of variables) v.dispose()

@@ -31,12 +31,14 @@ export function clipByGlobalNorm(grads: tf.NamedTensorMap, maxNorm: number): tf.
 }
 
 /**
- * Gradient-norm clipping over all variables together (as torch's clip_grad_norm_). Counts how
- * often it clipped; `state()` reports the count and the largest norm seen.
+ * Gradient-norm clipping over all variables together (as torch's clip_grad_norm_). The scaling
+ * stays on the device (no read-back inside the step); the norm is read after the step to count
+ * how often it clipped: `stats` and `state()` report the count and the largest norm seen.
  */
 export function gradClip(options: GradClipOptions): Trick & { readonly stats: { clipped: number; steps: number; maxNorm: number } } {
   const o = parseOptions(gradClipOptionsSchema, options, 'gradClip options')
   const stats = { clipped: 0, steps: 0, maxNorm: 0 }
+  let pendingNorm: tf.Scalar | null = null
   return {
     name: 'grad-clip',
     options: o,
@@ -48,21 +50,30 @@ export function gradClip(options: GradClipOptions): Trick & { readonly stats: { 
     },
     afterBackward(_ctx, grads) {
       const norm = globalNorm(grads)
-      const n = norm.dataSync()[0] as number
-      stats.steps++
-      stats.maxNorm = Math.max(stats.maxNorm, n)
-      if (n <= o.maxNorm) return undefined
-      stats.clipped++
-      const scale = o.maxNorm / n
+      pendingNorm = tf.keep(norm)
+      const scale = tf.minimum(1, tf.div(o.maxNorm, tf.add(norm, 1e-12)))
       const out: tf.NamedTensorMap = {}
       for (const [name, g] of Object.entries(grads)) out[name] = tf.mul(g, scale)
       return out
+    },
+    async afterStep() {
+      if (!pendingNorm) return
+      const n = (await pendingNorm.data())[0] as number
+      pendingNorm.dispose()
+      pendingNorm = null
+      stats.steps++
+      stats.maxNorm = Math.max(stats.maxNorm, n)
+      if (n > o.maxNorm) stats.clipped++
     },
     state: () => ({ ...stats }),
     loadState(s) {
       stats.clipped = Number(s.clipped)
       stats.steps = Number(s.steps)
       stats.maxNorm = Number(s.maxNorm)
+    },
+    dispose() {
+      pendingNorm?.dispose()
+      pendingNorm = null
     },
   }
 }

@@ -1,0 +1,216 @@
+/**
+ * converge-bench: runs ablation suites and reports steps-to-target.
+ *
+ * Exit codes: 0 every run completed and every suite was summarised; 1 some runs failed (crashed)
+ * or a suite could not be summarised; 2 usage or configuration error; 130 interrupted (completed
+ * runs are kept; rerunning the same command resumes).
+ */
+import { availableParallelism } from 'node:os'
+import { existsSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { parseArgs } from 'node:util'
+import { BACKEND_NAMES, ConfigError, type BackendName } from '@converge/core'
+import { findConfigFile, loadConfig } from './config.js'
+import { WorkerPool, InProcessExecutor, type Executor } from './executor.js'
+import { fmtTarget, renderConsole, renderMarkdownTable } from './format.js'
+import { ProgressReporter } from './progress.js'
+import { runAblation } from './runner.js'
+import type { BenchSize } from './suite.js'
+
+const HELP = `converge-bench: ablations with paired seeds, steps-to-target, bootstrap CIs, reports and plots
+
+Usage: converge-bench [options]          (in this repository: pnpm bench [options])
+
+  --list               list the suites (with their arms) and exit
+  --suite <names>      run only these suites (comma-separated; default: all)
+  --arms <names>       run only these arms (comma-separated; the baseline always runs)
+  --quick              quick size (default): what 'pnpm bench' runs
+  --full               full size: the numbers the method cards quote
+  --seeds <n>          paired seeds 1..n (default: the suite's size setting)
+  --max-steps <n>      step budget per run (default: the suite's size setting)
+  --eval-every <n>     evaluation interval in steps (default: the suite's size setting)
+  --backend <name>     ${BACKEND_NAMES.join(' | ')} (default: auto)
+  --stock-wasm         run WASM without converge's kernel fixes (for comparison)
+  --jobs <n>           worker processes (default: number of cores, here ${availableParallelism()})
+  --out <dir>          output folder (default: bench-results); one subfolder per suite
+  --config <file>      bench config (default: converge-bench.config.ts in the current folder)
+  --help               this text
+
+Outputs per suite: results.jsonl (one line per completed run), report.md, summary.json, SVG plots;
+<out>/report.md indexes every suite in the folder. Rerunning into the same folder skips completed
+runs, so an interrupted bench resumes where it stopped.
+
+Exit codes: 0 ok; 1 a run failed or a suite could not be summarised; 2 usage error; 130 interrupted.`
+
+class UsageError extends Error {}
+
+function positiveInt(name: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined
+  const n = Number(v)
+  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`--${name}: got "${v}"; expected a positive integer`)
+  return n
+}
+
+const list = (v: string | string[] | undefined): string[] | undefined =>
+  v === undefined ? undefined : [v].flat().flatMap((x) => x.split(',')).map((x) => x.trim()).filter(Boolean)
+
+export async function main(argv: string[]): Promise<number> {
+  let values: ReturnType<typeof parse>['values']
+  function parse() {
+    return parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        list: { type: 'boolean' },
+        suite: { type: 'string', multiple: true },
+        arms: { type: 'string', multiple: true },
+        quick: { type: 'boolean' },
+        full: { type: 'boolean' },
+        seeds: { type: 'string' },
+        'max-steps': { type: 'string' },
+        'eval-every': { type: 'string' },
+        backend: { type: 'string' },
+        'stock-wasm': { type: 'boolean' },
+        jobs: { type: 'string' },
+        out: { type: 'string' },
+        config: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    })
+  }
+  try {
+    values = parse().values
+  } catch (e) {
+    console.error(`converge-bench: ${(e as Error).message}\nRun with --help for usage.`)
+    return 2
+  }
+  if (values.help) {
+    console.log(HELP)
+    return 0
+  }
+
+  let config
+  let configPath: string
+  let size: BenchSize
+  let seeds: number | undefined
+  let maxSteps: number | undefined
+  let evalEvery: number | undefined
+  let jobs: number
+  let backend: BackendName
+  try {
+    if (values.quick && values.full) throw new UsageError('--quick and --full exclude each other')
+    size = values.full ? 'full' : 'quick'
+    seeds = positiveInt('seeds', values.seeds)
+    maxSteps = positiveInt('max-steps', values['max-steps'])
+    evalEvery = positiveInt('eval-every', values['eval-every'])
+    jobs = positiveInt('jobs', values.jobs) ?? availableParallelism()
+    backend = (values.backend ?? 'auto') as BackendName
+    if (!BACKEND_NAMES.includes(backend)) throw new UsageError(`--backend: got "${values.backend}"; expected one of ${BACKEND_NAMES.join(', ')}`)
+    configPath = findConfigFile(process.cwd(), values.config)
+    config = await loadConfig(configPath)
+  } catch (e) {
+    if (e instanceof UsageError || e instanceof ConfigError) {
+      console.error(`converge-bench: ${e.message}\nRun with --help for usage.`)
+      return 2
+    }
+    throw e
+  }
+
+  if (values.list) {
+    for (const s of config.suites) {
+      console.log(`${s.name}: ${s.description}`)
+      console.log(`  quick: ${s.sizes.quick.seeds} seeds x ${s.sizes.quick.maxSteps} steps; full: ${s.sizes.full.seeds} seeds x ${s.sizes.full.maxSteps} steps`)
+      for (const a of s.arms) console.log(`  - ${a.name}${a.name === s.baseline ? ' (baseline)' : ''}${a.description ? `: ${a.description}` : ''}`)
+    }
+    return 0
+  }
+
+  const wanted = list(values.suite)
+  const unknown = (wanted ?? []).filter((n) => !config.suites.some((s) => s.name === n))
+  if (unknown.length) {
+    console.error(`converge-bench: --suite: no suite named ${unknown.map((n) => `"${n}"`).join(', ')} (suites: ${config.suites.map((s) => s.name).join(', ')})`)
+    return 2
+  }
+  const suites = wanted ? config.suites.filter((s) => wanted.includes(s.name)) : config.suites
+  const arms = list(values.arms)
+  if (arms) {
+    const known = new Set(suites.flatMap((s) => s.arms.map((a) => a.name)))
+    const missing = arms.filter((a) => !known.has(a))
+    if (missing.length) {
+      console.error(`converge-bench: --arms: no arm named ${missing.map((a) => `"${a}"`).join(', ')} in the selected suites`)
+      return 2
+    }
+  }
+  const out = resolve(values.out ?? 'bench-results')
+  const executor: Executor = jobs > 1 ? new WorkerPool(jobs, configPath) : new InProcessExecutor(suites)
+  const progress = new ProgressReporter()
+  let interrupted = false
+  const onSigint = () => {
+    interrupted = true
+    progress.stop()
+    if (executor instanceof WorkerPool) executor.kill()
+    console.error(`\nconverge-bench: interrupted. Completed runs are saved under ${out}; rerun the same command to resume.`)
+    process.exit(130)
+  }
+  process.once('SIGINT', onSigint)
+  process.once('SIGTERM', onSigint)
+
+  console.error(`converge-bench: ${suites.length} suite(s) at ${size} size, ${jobs} worker(s), backend ${backend}, output ${out}`)
+  let status = 0
+  try {
+    for (const suite of suites) {
+      const suiteArms = arms?.filter((a) => suite.arms.some((x) => x.name === a))
+      if (arms && !suiteArms?.length) continue
+      const outcome = await runAblation(suite, {
+        size,
+        ...(seeds ? { seeds } : {}),
+        ...(suiteArms ? { arms: suiteArms } : {}),
+        ...(maxSteps ? { maxSteps } : {}),
+        ...(evalEvery ? { evalEvery } : {}),
+        backend,
+        tunedWasm: !values['stock-wasm'],
+        out,
+        executor,
+        onEvent: progress.onEvent,
+      })
+      if (outcome.failures.length) status = 1
+      if (outcome.summary) {
+        console.log(`\n${renderConsole(outcome.summary)}\n  report: ${join(outcome.outDir, 'report.md')}\n`)
+        mkdirSync(outcome.outDir, { recursive: true })
+        writeFileSync(join(outcome.outDir, 'table.md'), `Target: ${fmtTarget(outcome.summary)}.\n\n${renderMarkdownTable(outcome.summary)}\n`)
+      } else {
+        console.log(`\n${suite.name}: no completed baseline runs, so no report`)
+        status = 1
+      }
+    }
+  } finally {
+    progress.stop()
+    process.off('SIGINT', onSigint)
+    process.off('SIGTERM', onSigint)
+    if (!interrupted) await executor.close()
+  }
+  writeIndex(out)
+  console.error(`converge-bench: done; index ${join(out, 'report.md')}`)
+  return status
+}
+
+/** <out>/report.md: every suite found in the folder, with its table and a link to its report. */
+function writeIndex(out: string): void {
+  if (!existsSync(out)) return
+  const sections = readdirSync(out, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && existsSync(join(out, d.name, 'table.md')))
+    .map((d) => `## ${d.name}\n\n${readFileSync(join(out, d.name, 'table.md'), 'utf8')}\nFull report: [${d.name}/report.md](${d.name}/report.md)\n`)
+  writeFileSync(join(out, 'report.md'), `# converge bench results\n\n${sections.join('\n')}`)
+}
+
+const isMain = process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/').split('/').pop() ?? '')
+if (isMain) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (e: Error) => {
+      console.error(`converge-bench: ${e.stack ?? e.message}`)
+      process.exit(1)
+    },
+  )
+}

@@ -1,0 +1,143 @@
+import { fork, type ChildProcess } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import type { RunRecord } from './records.js'
+import { runOne, type ProgressFn, type RunJob } from './run-one.js'
+import type { BenchSuite } from './suite.js'
+
+/** Runs jobs, `concurrency` at a time. */
+export interface Executor {
+  readonly concurrency: number
+  run(job: RunJob, onProgress: ProgressFn): Promise<RunRecord>
+  close(): Promise<void>
+}
+
+/** Runs jobs one after another in this process (programmatic use, `--jobs 1`). */
+export class InProcessExecutor implements Executor {
+  readonly concurrency = 1
+  constructor(private readonly suites: readonly BenchSuite[]) {}
+  run(job: RunJob, onProgress: ProgressFn): Promise<RunRecord> {
+    const suite = this.suites.find((s) => s.name === job.suite)
+    if (!suite) return Promise.reject(new RangeError(`unknown suite "${job.suite}"`))
+    return runOne(suite, job, onProgress)
+  }
+  async close(): Promise<void> {}
+}
+
+type WorkerMessage =
+  | { type: 'progress'; step: number }
+  | { type: 'done'; record: RunRecord }
+  | { type: 'error'; message: string; stack?: string }
+
+interface Slot {
+  child: ChildProcess
+  busy: boolean
+}
+
+/**
+ * Runs jobs in `concurrency` worker processes (tfjs state is per process), each loading the bench
+ * config by path and running one job at a time. Workers are reused across jobs and suites.
+ */
+export class WorkerPool implements Executor {
+  private readonly slots: Slot[] = []
+  private readonly waiting: ((slot: Slot) => void)[] = []
+  private closed = false
+
+  constructor(
+    readonly concurrency: number,
+    private readonly configPath: string,
+  ) {}
+
+  private spawn(): Slot {
+    const here = fileURLToPath(import.meta.url)
+    const isTs = here.endsWith('.ts')
+    const worker = here.replace(/executor\.(ts|js)$/, `worker.${isTs ? 'ts' : 'js'}`)
+    // The config and suites may be TypeScript: load tsx's ESM hooks in the worker.
+    const child = fork(worker, [this.configPath], {
+      execArgv: ['--import', import.meta.resolve('tsx')],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    })
+    const slot: Slot = { child, busy: false }
+    this.slots.push(slot)
+    return slot
+  }
+
+  /** A slot marked busy before anyone else can see it (two lanes may ask at once). */
+  private acquire(): Promise<Slot> {
+    const slot = this.slots.find((s) => !s.busy) ?? (this.slots.length < this.concurrency ? this.spawn() : null)
+    if (slot) {
+      slot.busy = true
+      return Promise.resolve(slot)
+    }
+    return new Promise((resolve) => this.waiting.push(resolve))
+  }
+
+  /** Hands the slot straight to a waiting lane (still busy), or frees it. */
+  private release(slot: Slot): void {
+    const next = this.waiting.shift()
+    if (next) next(slot)
+    else slot.busy = false
+  }
+
+  async run(job: RunJob, onProgress: ProgressFn): Promise<RunRecord> {
+    if (this.closed) throw new Error('worker pool is closed')
+    const slot = await this.acquire()
+    try {
+      return await new Promise<RunRecord>((resolve, reject) => {
+        const onMessage = (m: WorkerMessage) => {
+          if (m.type === 'progress') onProgress(m.step)
+          else {
+            cleanup()
+            if (m.type === 'done') resolve(m.record)
+            else reject(Object.assign(new Error(m.message), { stack: m.stack ?? m.message }))
+          }
+        }
+        const onExit = (code: number | null, signal: string | null) => {
+          cleanup()
+          const i = this.slots.indexOf(slot)
+          if (i >= 0) this.slots.splice(i, 1)
+          reject(new Error(`bench worker exited (code ${code}, signal ${signal}) while running ${job.suite}/${job.arm}/seed ${job.seed}`))
+        }
+        const cleanup = () => {
+          slot.child.off('message', onMessage)
+          slot.child.off('exit', onExit)
+        }
+        slot.child.on('message', onMessage)
+        slot.child.on('exit', onExit)
+        slot.child.send({ type: 'run', job })
+      })
+    } finally {
+      if (this.slots.includes(slot)) this.release(slot)
+      else {
+        // The worker died: a waiting lane gets a fresh one.
+        const next = this.waiting.shift()
+        if (next) {
+          const fresh = this.spawn()
+          fresh.busy = true
+          next(fresh)
+        }
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true
+    await Promise.all(
+      this.slots.map(
+        (s) =>
+          new Promise<void>((resolve) => {
+            if (s.child.exitCode !== null) return resolve()
+            s.child.once('exit', () => resolve())
+            s.child.send({ type: 'exit' })
+          }),
+      ),
+    )
+    this.slots.length = 0
+  }
+
+  /** Stops every worker at once (Ctrl-C): no run in flight writes a record. */
+  kill(): void {
+    this.closed = true
+    for (const s of this.slots) s.child.kill('SIGKILL')
+    this.slots.length = 0
+  }
+}

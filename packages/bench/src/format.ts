@@ -1,0 +1,80 @@
+import type { Interval } from './stats.js'
+import type { ArmSummary, SuiteSummary } from './summary.js'
+
+export function fmtRatio(x: number): string {
+  if (Number.isNaN(x)) return 'n/a'
+  if (x === Number.POSITIVE_INFINITY) return '∞'
+  if (x === 0) return '0'
+  return x >= 10 ? x.toFixed(1) : x.toFixed(2)
+}
+
+export function fmtInterval(i: Interval | null): string {
+  if (!i) return '(baseline)'
+  if (i.n === 0) return 'n/a: neither reached'
+  return `${fmtRatio(i.estimate)}x [${fmtRatio(i.low)}, ${fmtRatio(i.high)}]`
+}
+
+export function fmtMs(ms: number | null): string {
+  if (ms === null) return 'not reached'
+  if (!Number.isFinite(ms)) return 'n/a'
+  return ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`
+}
+
+function fmtNumber(v: number): string {
+  if (Number.isInteger(v)) return v.toLocaleString('en-US')
+  const a = Math.abs(v)
+  return a >= 1000 ? Math.round(v).toLocaleString('en-US') : a >= 100 ? v.toFixed(1) : a >= 1 ? v.toFixed(2) : v.toPrecision(3)
+}
+
+/** The arm table, as header + rows of cells (shared by the console and Markdown renderers). */
+export function armTable(s: SuiteSummary): { header: string[]; rows: string[][] } {
+  const extraKeys = [...new Set(s.arms.flatMap((a) => Object.keys(a.extras)))]
+  const header = [
+    'arm',
+    'reached',
+    'median steps',
+    ...(s.cost ? [`median ${s.cost.name}`] : []),
+    'speed-up vs baseline [95% CI]',
+    'P(faster)',
+    'ms/step',
+    'time to target',
+    ...extraKeys,
+  ]
+  const rows = s.arms.map((a: ArmSummary) => [
+    a.arm,
+    `${a.reached}/${a.runs}${a.diverged ? ` (${a.diverged} diverged)` : ''}`,
+    a.medianSteps === null ? `not reached (> ${s.maxSteps})` : fmtNumber(a.medianSteps),
+    ...(s.cost ? [a.medianSteps === null ? 'not reached' : fmtNumber(a.medianSteps * s.cost.perStep)] : []),
+    fmtInterval(a.speedup),
+    a.pFaster === null ? '' : a.pFaster.toFixed(2),
+    a.msPerStep.toFixed(2),
+    fmtMs(a.medianTimeToTargetMs),
+    ...extraKeys.map((k) => (a.extras[k] === undefined ? '' : fmtNumber(a.extras[k] as number))),
+  ])
+  return { header, rows }
+}
+
+export function fmtTarget(s: SuiteSummary): string {
+  return `${s.target.metric} ${s.target.direction === 'max' ? '>=' : '<='} ${s.target.value.toPrecision(5)} (${s.targetSource})`
+}
+
+/** A plain aligned table for terminals. */
+export function renderConsole(s: SuiteSummary): string {
+  const { header, rows } = armTable(s)
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)))
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] as number)).join('  ').trimEnd()
+  return [
+    `${s.suite} (${s.size}): ${s.description}`,
+    `target: ${fmtTarget(s)}; ${s.seeds.length} paired seeds, max ${s.maxSteps} steps, eval every ${s.evalEvery}`,
+    line(header),
+    line(widths.map((w) => '-'.repeat(w))),
+    ...rows.map(line),
+  ].join('\n')
+}
+
+const md = (c: string) => c.replace(/\|/g, '\\|')
+
+export function renderMarkdownTable(s: SuiteSummary): string {
+  const { header, rows } = armTable(s)
+  return [`| ${header.map(md).join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.map(md).join(' | ')} |`)].join('\n')
+}

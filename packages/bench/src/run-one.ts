@@ -1,0 +1,140 @@
+import { execFileSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import * as tf from '@tensorflow/tfjs'
+import { NonFiniteLossError, stepsToTarget, train, type BackendInfo, type BackendName, type EvalRecord, type Trick } from '@converge/core'
+import { configHash, type RunRecord } from './records.js'
+import type { ArmSpec, BenchSize, BenchSuite } from './suite.js'
+
+/** Everything that defines one run of a suite (the seed aside, hashed into `configHash`). */
+export interface RunJob {
+  readonly suite: string
+  readonly arm: string
+  readonly seed: number
+  readonly size: BenchSize
+  readonly maxSteps: number
+  readonly evalEvery: number
+  readonly backend: BackendName
+  readonly tunedWasm: boolean
+  readonly configHash: string
+}
+
+export type ProgressFn = (step: number) => void
+
+export function findArm(suite: BenchSuite, name: string): ArmSpec {
+  const arm = suite.arms.find((a) => a.name === name)
+  if (!arm) throw new RangeError(`suite "${suite.name}" has no arm "${name}" (arms: ${suite.arms.map((a) => a.name).join(', ')})`)
+  return arm
+}
+
+/** The settings hash of an arm: tricks (as instantiated) and task options included. */
+export function armConfigHash(suite: BenchSuite, arm: ArmSpec, job: Omit<RunJob, 'seed' | 'configHash' | 'arm' | 'suite'>): string {
+  const task = suite.task(job.size)
+  const tricks = arm.tricks().map((t: Trick) => ({ name: t.name, options: t.options ?? {} }))
+  return configHash({
+    suite: suite.name,
+    arm: arm.name,
+    tricks,
+    optimizer: arm.optimizer ?? null,
+    task: { name: task.name, options: task.options, optimizer: task.optimizer },
+    size: job.size,
+    maxSteps: job.maxSteps,
+    evalEvery: job.evalEvery,
+    backend: job.backend,
+    tunedWasm: job.tunedWasm,
+  })
+}
+
+let provenanceCache: RunRecord['provenance']['packages'] | null = null
+function packageVersions(): Record<string, string> {
+  if (provenanceCache) return provenanceCache
+  const versions: Record<string, string> = { '@tensorflow/tfjs': tf.version.tfjs }
+  for (const name of ['@converge/core', '@converge/bench']) {
+    try {
+      const url = new URL('../package.json', import.meta.resolve(name))
+      versions[name] = (JSON.parse(readFileSync(url, 'utf8')) as { version: string }).version
+    } catch {
+      // a package that cannot be resolved from here is simply not listed
+    }
+  }
+  return (provenanceCache = versions)
+}
+
+let gitCache: string | null | undefined
+function gitRevision(): string | null {
+  if (gitCache !== undefined) return gitCache
+  try {
+    const rev = execFileSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()
+    gitCache = dirty ? `${rev}+dirty` : rev
+  } catch {
+    gitCache = null
+  }
+  return gitCache
+}
+
+/**
+ * Runs one (arm, seed) of a suite and returns its record. A run whose loss turns non-finite is a
+ * result, not a failure: it is recorded as diverged and counts as not reaching the target.
+ */
+export async function runOne(suite: BenchSuite, job: RunJob, onProgress: ProgressFn = () => {}): Promise<RunRecord> {
+  const arm = findArm(suite, job.arm)
+  const tricks = arm.tricks()
+  const task = suite.task(job.size)
+  const history: EvalRecord[] = []
+  let steps = 0
+  let backend: BackendInfo | null = null
+  let diverged: RunRecord['result']['diverged'] = null
+  let result: Awaited<ReturnType<typeof train>> | null = null
+  try {
+    result = await train({
+      task,
+      tricks,
+      seed: job.seed,
+      maxSteps: job.maxSteps,
+      evalEvery: job.evalEvery,
+      backend: job.backend,
+      tunedWasm: job.tunedWasm,
+      ...(arm.optimizer ? { optimizer: arm.optimizer } : {}),
+      onStep: (r, ctx) => {
+        steps = r.step
+        backend = ctx.backend
+        onProgress(r.step)
+      },
+      onEval: (rec, ctx) => {
+        history.push(rec)
+        backend = ctx.backend
+      },
+    })
+  } catch (e) {
+    if (!(e instanceof NonFiniteLossError)) throw e
+    diverged = { step: e.step, message: e.message }
+    steps = e.step
+  }
+  const last = history.at(-1)
+  return {
+    format: 1,
+    suite: suite.name,
+    arm: arm.name,
+    seed: job.seed,
+    size: job.size,
+    configHash: job.configHash,
+    task: { name: task.name, options: task.options },
+    tricks: tricks.map((t) => ({ name: t.name, options: t.options ?? {} })),
+    optimizer: (arm.optimizer as Record<string, unknown> | undefined) ?? null,
+    backend: result?.backend ?? (backend as BackendInfo | null) ?? { requested: job.backend, name: 'unknown', tfjsVersion: tf.version.tfjs },
+    maxSteps: job.maxSteps,
+    evalEvery: job.evalEvery,
+    result: {
+      history: result?.history ?? history,
+      steps: result?.steps ?? steps,
+      trainMs: result?.trainMs ?? last?.trainMs ?? 0,
+      evalMs: result?.evalMs ?? 0,
+      taskTarget: task.target,
+      taskStepsToTarget: stepsToTarget(result?.history ?? history, task.target),
+      stopReason: result?.stopReason ?? (diverged ? 'diverged' : null),
+      diverged,
+    },
+    extras: result && arm.collect ? arm.collect(tricks, result) : {},
+    provenance: { packages: packageVersions(), gitRevision: gitRevision(), node: process.version, completedAt: new Date().toISOString() },
+  }
+}
