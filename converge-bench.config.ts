@@ -1,6 +1,8 @@
 import { defineBenchConfig, optimizerSanitySuite } from '@converge/bench'
+import { noisyRewardNullSuite, noisyRewardSuite } from '@converge/noisy-reward/bench'
+import { ucbCoinControlSuite, ucbCurriculumSuite } from '@converge/ucb-curriculum/bench'
 
 /** The suites `pnpm bench` runs, in order. */
 export default defineBenchConfig({
-  suites: [optimizerSanitySuite],
+  suites: [optimizerSanitySuite, ucbCurriculumSuite, ucbCoinControlSuite, noisyRewardSuite, noisyRewardNullSuite],
 })

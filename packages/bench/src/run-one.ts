@@ -28,7 +28,7 @@ export function findArm(suite: BenchSuite, name: string): ArmSpec {
 
 /** The settings hash of an arm: tricks (as instantiated) and task options included. */
 export function armConfigHash(suite: BenchSuite, arm: ArmSpec, job: Omit<RunJob, 'seed' | 'configHash' | 'arm' | 'suite'>): string {
-  const task = suite.task(job.size)
+  const task = (arm.task ?? suite.task)(job.size)
   const tricks = arm.tricks().map((t: Trick) => ({ name: t.name, options: t.options ?? {} }))
   return configHash({
     suite: suite.name,
@@ -79,7 +79,7 @@ function gitRevision(): string | null {
 export async function runOne(suite: BenchSuite, job: RunJob, onProgress: ProgressFn = () => {}): Promise<RunRecord> {
   const arm = findArm(suite, job.arm)
   const tricks = arm.tricks()
-  const task = suite.task(job.size)
+  const task = (arm.task ?? suite.task)(job.size)
   const history: EvalRecord[] = []
   let steps = 0
   let backend: BackendInfo | null = null

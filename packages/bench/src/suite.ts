@@ -15,6 +15,11 @@ export interface ArmSpec {
   /** Replaces the task's optimizer for this arm (e.g. the arm's tuned learning rate). */
   readonly optimizer?: OptimizerSpec
   /**
+   * Replaces the suite's task for this arm, e.g. a noise-free ceiling arm. Seeds stay paired (the
+   * same seed streams), but say in the suite's notes what differs.
+   */
+  task?(size: BenchSize): TaskDefinition
+  /**
    * Called after each run with the tricks it used; numbers become report columns (median over
    * seeds), arrays are kept in results.jsonl for plots.
    */

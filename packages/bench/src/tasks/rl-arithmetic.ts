@@ -77,12 +77,14 @@ export const rlArithmeticOptionsSchema = z
      * side by side; `thermometer`, a and b as n leading ones (the sum is linear in the input). With
      * the last two, negative advantages on one prompt push that answer down on similar prompts, and
      * a prompt whose correct answer collapses to ~1e-8 gets all-wrong groups (no gradient) for
-     * good: learning stalls at 0.6–0.9 accuracy on the default sources.
+     * good. Measured on the default sources (2 seeds, 800 steps): `prompt` reaches macro accuracy
+     * 1.0 by step 400; `one-hot` and `thermometer` stall at 0.38–0.54.
      */
     encoding: z.enum(['prompt', 'one-hot', 'thermometer']).default('prompt'),
     /** Hidden units of the policy MLP. */
     hidden: z.number().int().positive().default(64),
-    learningRate: z.number().positive().default(3e-3),
+    /** Adam's learning rate. */
+    learningRate: z.number().positive().default(1e-2),
     advantage: advantageOptionsSchema.prefault({}),
     policyLoss: policyLossOptionsSchema.prefault({}),
     /** Optimizer updates per batch of rollouts; above 1 the clipped surrogate uses the sampling policy's log-probs. */
@@ -170,15 +172,15 @@ export interface RlArithmeticInstance extends TaskInstance<RlArithmeticBatch, Rl
 const MASKED = -1e4
 
 /**
- * An RL task family for curricula over sources: a policy MLP reads a prompt `a + b` (by default a
- * one-hot prompt id, plus a one-hot source id) and answers with one token in [0, 2·range − 1) of
- * its source: a multiple-choice answer space whose size sets the difficulty (a uniform policy is
- * right with probability 1/(2·range − 1)). G answers are sampled per prompt; an exact verifier
- * scores them, optionally through a noisy channel; GRPO advantages and the policy loss come from
- * @converge/core.
+ * An RL task family for curricula over sources: a policy MLP (one tanh hidden layer) reads a
+ * prompt `a + b` (by default a one-hot prompt id, plus a one-hot source id) and answers with one
+ * token in [0, 2·range − 1) of its source: a multiple-choice answer space whose size sets the
+ * difficulty (a uniform policy is right with probability 1/(2·range − 1)). G answers are sampled
+ * per prompt; an exact verifier scores them, optionally through a noisy channel; GRPO advantages
+ * and the policy loss come from @converge/core.
  *
  * Each source has a fixed pool of prompts that training draws from uniformly, with replacement.
- * Small ranges saturate within a few dozen steps, middle ranges are learnable, and large ranges
+ * Small ranges saturate within ~100 steps, middle ranges are learnable, and large ranges
  * (sparse reward: groups are almost always all wrong) stay out of reach within a bench budget.
  * Evaluation is greedy accuracy on a fixed subset of each pool (the whole pool for small sources):
  * with prompt-id inputs nothing generalises to unseen prompts, so it measures how much of each
@@ -267,8 +269,8 @@ export function rlArithmetic(options: RlArithmeticOptions = {}): TaskDefinition<
 
       // tanh, not ReLU: ReLU features are all non-negative, so every prompt's hidden vector shares
       // a common direction, and each answer learnt on one prompt is pushed up on all the others,
-      // where it is confidently wrong; prompts then collapse onto wrong answers (measured: ~0.7
-      // macro accuracy plateau with ReLU, ≥ 0.95 with tanh on the ucb-curriculum mixture).
+      // where it is confidently wrong; prompts then collapse onto wrong answers (measured on the
+      // ucb-curriculum mixture, one seed: ReLU plateaus at 0.72 macro accuracy, tanh reaches 0.97).
       const logits = (x: tf.Tensor2D, weights: readonly tf.Tensor[] = variables): tf.Tensor2D => {
         const [k1, c1, k2, c2] = weights as [tf.Tensor2D, tf.Tensor1D, tf.Tensor2D, tf.Tensor1D]
         return tf.add(tf.matMul(tf.tanh(tf.add(tf.matMul(x, k1), c1)), k2), c2) as tf.Tensor2D

@@ -1,0 +1,6 @@
+export { ucbCurriculum, ucbCurriculumOptionsSchema, type UcbCurriculumOptions, type UcbCurriculumTrick, type UcbSourceReport } from './ucb-curriculum.js'
+export { ucbScores, softmaxProbabilities, ucbSamplingProbabilities, type SourceStats } from './ucb-score.js'
+export { AbsAdvantageWindow } from './advantage-window.js'
+export { AllocationLog, type AllocationTrace } from './allocation-log.js'
+export { allocationRecorder } from './allocation-recorder.js'
+export { oracleCurriculum, oracleCurriculumOptionsSchema, type OracleCurriculumOptions, type LearnabilityOracle } from './oracle-curriculum.js'
