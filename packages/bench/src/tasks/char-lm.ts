@@ -265,9 +265,9 @@ export function charLm(options: CharLmOptions = {}): TaskDefinition<CharLmBatch,
         },
         forward: (batch) => forward(batch.x),
         loss: (out, batch): LossParts => ({ ce: tf.losses.softmaxCrossEntropy(batch.y, out.logits) as tf.Scalar }),
-        evaluate() {
+        async evaluate() {
           const lossT = tf.tidy(() => tf.losses.softmaxCrossEntropy(evalY, forward(evalX).logits)) as tf.Scalar
-          const loss = lossT.dataSync()[0] as number
+          const loss = (await lossT.data())[0] as number
           lossT.dispose()
           return { loss, floor, excess: loss - floor }
         },
