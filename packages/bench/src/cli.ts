@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util'
 import { BACKEND_NAMES, ConfigError, type BackendName } from '@converge/core'
 import { findConfigFile, loadConfig } from './config.js'
 import { WorkerPool, InProcessExecutor, type Executor } from './executor.js'
-import { fmtTarget, renderConsole, renderMarkdownTable } from './format.js'
+import { CONSOLE_EXTRA_COLUMNS, fmtTarget, renderConsole, renderMarkdownExtras, renderMarkdownTable } from './format.js'
 import { ProgressReporter } from './progress.js'
 import { runAblation } from './runner.js'
 import type { BenchSize } from './suite.js'
@@ -178,7 +178,11 @@ export async function main(argv: string[]): Promise<number> {
       if (outcome.summary) {
         console.log(`\n${renderConsole(outcome.summary)}\n  report: ${join(outcome.outDir, 'report.md')}\n`)
         mkdirSync(outcome.outDir, { recursive: true })
-        writeFileSync(join(outcome.outDir, 'table.md'), `Target: ${fmtTarget(outcome.summary)}.\n\n${renderMarkdownTable(outcome.summary)}\n`)
+        const extras = renderMarkdownExtras(outcome.summary, CONSOLE_EXTRA_COLUMNS)
+        writeFileSync(
+          join(outcome.outDir, 'table.md'),
+          `Target: ${fmtTarget(outcome.summary)}.\n\n${renderMarkdownTable(outcome.summary)}\n${extras ? `\nCollected per arm (medians over seeds):\n\n${extras}\n` : ''}`,
+        )
       } else {
         console.log(`\n${suite.name}: no completed baseline runs, so no report`)
         status = 1
@@ -190,16 +194,18 @@ export async function main(argv: string[]): Promise<number> {
     process.off('SIGTERM', onSigint)
     if (!interrupted) await executor.close()
   }
-  writeIndex(out)
+  writeIndex(out, config.suites.map((x) => x.name))
   console.error(`converge-bench: done; index ${join(out, 'report.md')}`)
   return status
 }
 
-/** <out>/report.md: every suite found in the folder, with its table and a link to its report. */
-function writeIndex(out: string): void {
+/** <out>/report.md: every suite found in the folder (configured suites first, in order), with its table and a link to its report. */
+function writeIndex(out: string, order: readonly string[]): void {
   if (!existsSync(out)) return
+  const rank = (name: string) => (order.includes(name) ? order.indexOf(name) : order.length)
   const sections = readdirSync(out, { withFileTypes: true })
     .filter((d) => d.isDirectory() && existsSync(join(out, d.name, 'table.md')))
+    .sort((a, b) => rank(a.name) - rank(b.name) || a.name.localeCompare(b.name))
     .map((d) => `## ${d.name}\n\n${readFileSync(join(out, d.name, 'table.md'), 'utf8')}\nFull report: [${d.name}/report.md](${d.name}/report.md)\n`)
   writeFileSync(join(out, 'report.md'), `# converge bench results\n\n${sections.join('\n')}`)
 }

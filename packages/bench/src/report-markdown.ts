@@ -1,4 +1,4 @@
-import { fmtTarget, renderMarkdownTable } from './format.js'
+import { fmtTarget, renderMarkdownExtras, renderMarkdownTable } from './format.js'
 import type { RunRecord } from './records.js'
 import type { RunJob } from './run-one.js'
 import type { SuiteSummary } from './summary.js'
@@ -49,6 +49,7 @@ export function renderSuiteMarkdown(
     '',
     ...s.arms.filter((a) => a.description).map((a) => `- \`${a.arm}\`: ${a.description}`),
     '',
+    ...(renderMarkdownExtras(s) ? ['Collected per arm (medians over seeds):', '', renderMarkdownExtras(s), ''] : []),
     ...plots.map((p) => `![${p.title}](${p.name})`),
     '',
     '## Steps-to-target per seed',

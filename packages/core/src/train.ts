@@ -239,7 +239,12 @@ class TrainingRun implements StepContext {
    * in Node cannot read synchronously); then after-backward hooks and the optimizer step. A
    * non-finite loss stops the run before the weights change.
    */
-  private async takeStep(variables: readonly tf.Variable[], optimizer: tf.Optimizer): Promise<{ loss: number; lossParts: Record<string, number> }> {
+  /**
+   * Forward, loss and gradients in the tape; the loss parts are read back (synchronously where
+   * the backend can, asynchronously on WebGPU in Node); then after-backward hooks and the optimizer
+   * step. A non-finite loss stops the run before the weights change.
+   */
+  private async takeStep(variables: readonly tf.Variable[], optimizer: tf.Optimizer): Promise<StepOutcome> {
     const inst = this.instance
     let names: string[] = []
     const { readout, grads } = tf.tidy(() => {
@@ -270,31 +275,35 @@ class TrainingRun implements StepContext {
       }, variables as tf.Variable[])
       return { readout: stacked ?? value, grads }
     })
-    let values: Float32Array
     try {
-      values = (this.syncReads ? readout.dataSync() : await readout.data()) as Float32Array
-    } finally {
-      readout.dispose()
-    }
-    if (values.length === 1) values = Float32Array.of(values[0] as number, values[0] as number)
-    const lossParts: Record<string, number> = {}
-    names.forEach((n, i) => (lossParts[n] = values[i + 1] as number))
-    const loss = values[0] as number
-    try {
+      let read: ArrayLike<number>
+      try {
+        read = this.syncReads ? readout.dataSync() : await readout.data()
+      } finally {
+        readout.dispose()
+      }
+      const values = read.length === 1 ? [read[0] as number, read[0] as number] : Array.from(read)
+      const lossParts: Record<string, number> = {}
+      names.forEach((n, i) => (lossParts[n] = values[i + 1] as number))
+      const loss = values[0] as number
       if (!Number.isFinite(loss)) throw new NonFiniteLossError(this.step + 1, lossParts, this.engine.tricks.map((t) => t.name))
-      tf.tidy(() => {
-        let g = grads
-        for (const t of this.engine.having('afterBackward')) {
-          this.engine.traced(t, 'afterBackward', this.step)
-          g = t.afterBackward!(this, g) ?? g
-        }
-        optimizer.applyGradients(g)
-      })
+      const hooks = this.engine.having('afterBackward')
+      if (hooks.length === 0) optimizer.applyGradients(grads)
+      else {
+        tf.tidy(() => {
+          let g = grads
+          for (const t of hooks) {
+            this.engine.traced(t, 'afterBackward', this.step)
+            g = t.afterBackward!(this, g) ?? g
+          }
+          optimizer.applyGradients(g)
+        })
+      }
+      this.losses.push(loss)
+      return { loss, lossParts }
     } finally {
       tf.dispose(Object.values(grads))
     }
-    this.losses.push(loss)
-    return { loss, lossParts }
   }
 
   async runPhase(phase: PhaseSpec): Promise<void> {
@@ -364,6 +373,11 @@ class TrainingRun implements StepContext {
     for (const v of this.extraVariables) v.dispose()
     this.instanceOrNull?.dispose()
   }
+}
+
+interface StepOutcome {
+  readonly loss: number
+  readonly lossParts: Record<string, number>
 }
 
 /** The loop owns a batch once `batch()` returns it: its tensors (top-level fields) are freed after the step. */
