@@ -7,14 +7,17 @@ import { createRng } from '@converge/core'
  * the runs reach the target, and say "not reached" otherwise.
  */
 
+/** The middle value twice (odd count) or the two middle values (even count) of the sorted values. */
+function middle(values: readonly number[]): [number, number] {
+  const s = [...values].sort((a, b) => a - b)
+  const mid = Math.floor(s.length / 2)
+  return s.length % 2 === 1 ? [s[mid] as number, s[mid] as number] : [s[mid - 1] as number, s[mid] as number]
+}
+
 /** Median; for an even count, the mean of the two middle values (Infinity if either is). */
 export function median(values: readonly number[]): number {
   if (values.length === 0) return Number.NaN
-  const s = [...values].sort((a, b) => a - b)
-  const mid = Math.floor(s.length / 2)
-  if (s.length % 2 === 1) return s[mid] as number
-  const lo = s[mid - 1] as number
-  const hi = s[mid] as number
+  const [lo, hi] = middle(values)
   return lo === hi ? lo : (lo + hi) / 2
 }
 
@@ -52,13 +55,11 @@ export function pairedSpeedups(baseline: readonly number[], arm: readonly number
 export function medianRatio(ratios: readonly number[]): number {
   const r = ratios.filter((x) => !Number.isNaN(x))
   if (r.length === 0) return Number.NaN
-  const s = [...r].sort((a, b) => a - b)
-  const mid = Math.floor(s.length / 2)
-  if (s.length % 2 === 1) return s[mid] as number
-  const lo = s[mid - 1] as number
-  const hi = s[mid] as number
+  const [lo, hi] = middle(r)
   if (lo === hi) return lo
-  if (lo === 0 || !Number.isFinite(hi)) return lo === 0 && !Number.isFinite(hi) ? Number.NaN : lo === 0 ? 0 : Number.POSITIVE_INFINITY
+  if (lo === 0 && !Number.isFinite(hi)) return Number.NaN
+  if (lo === 0) return 0
+  if (!Number.isFinite(hi)) return Number.POSITIVE_INFINITY
   return Math.sqrt(lo * hi)
 }
 

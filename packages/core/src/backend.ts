@@ -1,4 +1,3 @@
-import { createRequire } from 'node:module'
 import * as tf from '@tensorflow/tfjs'
 import { z } from 'zod'
 import { installComparisonGradients } from './backends/comparison-gradients.js'
@@ -7,6 +6,7 @@ import { installWasmKernelFixes, uninstallWasmKernelFixes, wasmKernelFixesInstal
 import { startWebgpuBackend, type WebgpuAdapterInfo } from './backends/webgpu.js'
 import { BackendError } from './errors.js'
 import { parseOptions } from './options.js'
+import { isInstalled } from './backends/installed.js'
 
 export const BACKEND_NAMES = ['auto', 'tensorflow', 'wasm', 'cpu', 'webgpu'] as const
 export type BackendName = (typeof BACKEND_NAMES)[number]
@@ -44,17 +44,6 @@ export interface UseBackendOptions {
 
 const requestSchema = z.object({ backend: z.enum(BACKEND_NAMES) })
 
-const resolver = createRequire(import.meta.url)
-
-/** Whether a package can be resolved from @converge/core, without loading it. */
-function isInstalled(specifier: string): boolean {
-  try {
-    resolver.resolve(specifier)
-    return true
-  } catch {
-    return false
-  }
-}
 
 const NATIVE_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'] as const
 

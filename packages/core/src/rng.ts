@@ -1,6 +1,6 @@
 import seedrandom from 'seedrandom'
 
-/** A seeded random stream. Library code draws every random number from one of these, never Math.random. */
+/** A seeded random stream. Library code draws every random number from one of these, never from the unseeded global generator. */
 export interface Rng {
   /** Uniform in [0, 1). */
   next(): number

@@ -1,7 +1,7 @@
-import { createRequire } from 'node:module'
 import * as tf from '@tensorflow/tfjs'
 import { BackendError } from '../errors.js'
 import { resolveDawnSettings, type DawnSettings, type WebgpuFeatureLevel, type WebgpuOptions } from './dawn-settings.js'
+import { isInstalled } from './installed.js'
 
 /**
  * tfjs's WebGPU backend in Node, through Dawn's Node bindings (the `webgpu` package). Both
@@ -58,16 +58,6 @@ interface DawnModule {
 }
 type NavigatorHolder = { navigator?: Record<string, unknown> }
 
-const resolver = createRequire(import.meta.url)
-
-function isInstalled(name: string): boolean {
-  try {
-    resolver.resolve(name)
-    return true
-  } catch {
-    return false
-  }
-}
 
 async function importOptional(name: (typeof PACKAGES)[number]): Promise<unknown> {
   try {

@@ -104,9 +104,9 @@ export const frugalSuite = defineSuite({
   arms: FRUGAL_ARMS.map(arm),
   baseline: 'adam',
   sizes: {
-    // quick: one seed over the full budget (≈ 230 s of run time on WASM): with two seeds at 2000
-    // steps (≈ 300 s) the FRUGAL arms are censored on one seed each, which says nothing.
-    quick: { seeds: 1, maxSteps: 3000, evalEvery: 50 },
+    // quick: two seeds over the full budget, so the report has a (crude) CI; shorter budgets censor
+    // the FRUGAL arms on some seeds, which says nothing.
+    quick: { seeds: 2, maxSteps: 3000, evalEvery: 50 },
     full: { seeds: 5, maxSteps: 3000, evalEvery: 50 },
   },
   get target() {
