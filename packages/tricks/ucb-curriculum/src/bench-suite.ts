@@ -176,42 +176,42 @@ export function ucbBenchTask(sources: NonNullable<RlArithmeticOptions['sources']
 const HELPFUL_TARGET = 0.9
 const COIN_TARGET = 0.9
 
+/** A UCB suite: the shared arms, sizes and cost unit on one mixture, with an explicit accuracy target. */
+function ucbSuite(name: string, description: string, sources: NonNullable<RlArithmeticOptions['sources']>, target: number, notes: string): BenchSuite {
+  return defineSuite({
+    name,
+    description,
+    task: () => ucbBenchTask(sources, target),
+    arms: UCB_ARMS,
+    baseline: 'uniform',
+    sizes: {
+      quick: { seeds: 3, maxSteps: 800, evalEvery: 25 },
+      full: { seeds: 10, maxSteps: 1500, evalEvery: 25 },
+    },
+    target: { kind: 'explicit', target: { metric: 'accuracy', direction: 'max', value: target } },
+    cost: { name: 'rollouts', perStep: PROMPTS * GROUP },
+    plots: (records) => [allocationPlot(name, records)],
+    notes,
+  })
+}
+
 /** UCB curriculum on a mixture dominated by saturated and unsolvable sources (where it should help). */
-export const ucbCurriculumSuite: BenchSuite = defineSuite({
-  name: 'ucb-curriculum',
-  description:
-    'DUMP UCB curriculum vs uniform source sampling on rl-arithmetic: 2 saturated, 2 learnable and 2 unsolvable sources; ' +
+export const ucbCurriculumSuite: BenchSuite = ucbSuite(
+  'ucb-curriculum',
+  'DUMP UCB curriculum vs uniform source sampling on rl-arithmetic: 2 saturated, 2 learnable and 2 unsolvable sources; ' +
     `target: macro greedy accuracy ≥ ${HELPFUL_TARGET} on the learnable ones.`,
-  task: () => ucbBenchTask(HELPFUL_MIXTURE, HELPFUL_TARGET),
-  arms: UCB_ARMS,
-  baseline: 'uniform',
-  sizes: {
-    quick: { seeds: 3, maxSteps: 800, evalEvery: 25 },
-    full: { seeds: 10, maxSteps: 1500, evalEvery: 25 },
-  },
-  target: { kind: 'explicit', target: { metric: 'accuracy', direction: 'max', value: HELPFUL_TARGET } },
-  cost: { name: 'rollouts', perStep: PROMPTS * GROUP },
-  plots: (records) => [allocationPlot('ucb-curriculum', records)],
-  notes:
-    `${PROMPTS} prompts × G = ${GROUP} per step, GRPO z-score advantages, REINFORCE with the group baseline, Adam ${LEARNING_RATE}. ` +
+  HELPFUL_MIXTURE,
+  HELPFUL_TARGET,
+  `${PROMPTS} prompts × G = ${GROUP} per step, GRPO z-score advantages, REINFORCE with the group baseline, Adam ${LEARNING_RATE}. ` +
     'Uniform is the baseline; the oracle arm is a reference that reads the policy’s exact success rates, not a method.',
-})
+)
 
 /** The coin-flip control: a source with irreducible reward noise captures the UCB sampler. */
-export const ucbCoinControlSuite: BenchSuite = defineSuite({
-  name: 'ucb-curriculum-coin',
-  description:
-    'Negative control for the DUMP UCB curriculum: a coin-flip-reward source beside 1 saturated and 2 learnable sources; ' +
+export const ucbCoinControlSuite: BenchSuite = ucbSuite(
+  'ucb-curriculum-coin',
+  'Negative control for the DUMP UCB curriculum: a coin-flip-reward source beside 1 saturated and 2 learnable sources; ' +
     `target: macro greedy accuracy ≥ ${COIN_TARGET} on the learnable ones. Expected: UCB is slower than uniform.`,
-  task: () => ucbBenchTask(COIN_MIXTURE, COIN_TARGET),
-  arms: UCB_ARMS,
-  baseline: 'uniform',
-  sizes: {
-    quick: { seeds: 3, maxSteps: 800, evalEvery: 25 },
-    full: { seeds: 10, maxSteps: 1500, evalEvery: 25 },
-  },
-  target: { kind: 'explicit', target: { metric: 'accuracy', direction: 'max', value: COIN_TARGET } },
-  cost: { name: 'rollouts', perStep: PROMPTS * GROUP },
-  plots: (records) => [allocationPlot('ucb-curriculum-coin', records)],
-  notes: 'The coin source’s reward ignores the answer: its mean |advantage| never falls, so UCB keeps sampling it. This is the method’s known blind spot.',
-})
+  COIN_MIXTURE,
+  COIN_TARGET,
+  'The coin source’s reward ignores the answer: its mean |advantage| never falls, so UCB keeps sampling it. This is the method’s known blind spot.',
+)

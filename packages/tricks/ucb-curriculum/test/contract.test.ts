@@ -1,20 +1,8 @@
-import type { TaskDefinition } from '@converge/core'
 import { trickContractSuite } from '@converge/core/testing'
-import { rlArithmetic } from '@converge/bench'
+import { smallTask } from './fixtures.js'
 import { allocationRecorder, oracleCurriculum, ucbCurriculum } from '../src/index.js'
 
-const task = () =>
-  rlArithmetic({
-    sources: [
-      { name: 'add2', range: 2, role: 'saturated' },
-      { name: 'add6', range: 6 },
-      { name: 'add64', range: 64, poolSize: 64, role: 'unsolvable' },
-    ],
-    prompts: 8,
-    groupSize: 4,
-    hidden: 16,
-    learningRate: 2e-2,
-  }) as unknown as TaskDefinition
+const task = () => smallTask()
 
 trickContractSuite('ucb-curriculum', { makeTrick: () => ucbCurriculum(), task })
 trickContractSuite('ucb-curriculum (τ = 1, small window)', { makeTrick: () => ucbCurriculum({ temperature: 1, window: 16 }), task })

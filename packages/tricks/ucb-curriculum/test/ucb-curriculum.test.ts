@@ -1,20 +1,9 @@
 import { train, type StepReport, type TaskDefinition } from '@converge/core'
-import { rlArithmetic, type RlArithmeticOptions } from '@converge/bench'
 import { describe, expect, it } from 'vitest'
+import { smallTask } from './fixtures.js'
 import { oracleCurriculum, ucbCurriculum, ucbSamplingProbabilities, type AllocationTrace } from '../src/index.js'
 
-const OPTIONS: RlArithmeticOptions = {
-  sources: [
-    { name: 'add2', range: 2, role: 'saturated' },
-    { name: 'add6', range: 6 },
-    { name: 'add64', range: 64, poolSize: 64, role: 'unsolvable' },
-  ],
-  prompts: 8,
-  groupSize: 4,
-  hidden: 16,
-  learningRate: 2e-2,
-}
-const task = (extra: RlArithmeticOptions = {}) => rlArithmetic({ ...OPTIONS, ...extra }) as unknown as TaskDefinition
+const task = smallTask
 
 /** What the windows should hold after the given step reports: per source, |A| of its responses, all time. */
 function replay(reports: readonly StepReport[], window: number) {
