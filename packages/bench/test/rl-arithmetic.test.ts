@@ -25,7 +25,7 @@ async function instance(options: RlArithmeticOptions = SMALL, seed = 1): Promise
 }
 
 function drawBatch(inst: RlArithmeticInstance, sources: string[], seed = 'data'): RlArithmeticBatch {
-  return inst.batch({ step: 0, sources, rng: createRng(seed) }) as RlArithmeticBatch
+  return inst.batch({ step: 0, sources, rng: createRng(seed), stream: 'main' }) as RlArithmeticBatch
 }
 
 function disposeBatch(b: RlArithmeticBatch): void {
@@ -39,11 +39,15 @@ describe('rlArithmetic options', () => {
     expect(() => rlArithmetic({ sources: [{ name: 'a', range: 2 }, { name: 'c', kind: 'coin', range: 2, role: 'learnable' }] })).toThrow(/coin source cannot be "learnable"/)
     expect(() => rlArithmetic({ groupSize: 0 })).toThrow(/groupSize: got 0/)
   })
-  it('declares its capabilities, target and rollouts per step', () => {
+  it('declares its capabilities, target and rollouts per step', async () => {
     const def = rlArithmetic({ ...SMALL, targetAccuracy: 0.7 })
-    expect(def.capabilities).toEqual(['rewards', 'sources'])
     expect(def.target).toEqual({ metric: 'accuracy', direction: 'max', value: 0.7 })
     expect(def.rolloutsPerStep).toBe(24)
+    const inst = await instance({ ...SMALL, targetAccuracy: 0.7 })
+    expect(Object.keys(inst.capabilities ?? {}).sort()).toEqual(['rewards', 'sources'])
+    expect(inst.capabilities?.rewards).toEqual({ groupSize: 4, appeals: false })
+    expect(inst.capabilities?.sources?.slots).toBe(6)
+    inst.dispose()
   })
 })
 
@@ -122,8 +126,9 @@ describe('rlArithmetic rollouts', () => {
     b.rollouts.advantages = inst.advantages!(b.rollouts)
     const parts = inst.loss(out, b, {} as never)
     expect(Object.keys(parts).sort()).toEqual(['kl', 'pg'])
-    expect(parts.kl!.dataSync()[0]).toBeCloseTo(0, 6)
-    tf.dispose([out.logProbs, out.rows, parts.kl!, parts.pg!])
+    const [kl, pg] = [parts.kl as tf.Scalar, parts.pg as tf.Scalar]
+    expect(kl.dataSync()[0]).toBeCloseTo(0, 6)
+    tf.dispose([out.logProbs, out.rows, kl, pg])
     disposeBatch(b)
     inst.dispose()
   })

@@ -32,8 +32,8 @@ export const classification: ModelSpec = {
     let step = 0
     return {
       async step() {
-        const batch = (await inst.batch({ step: step++, sources: ['train'], rng: data })) as ClassificationBatch
-        const loss = opt.minimize(() => inst.loss(inst.forward(batch, null as never), batch, null as never).ce!, true, inst.variables as tf.Variable[])!
+        const batch = (await inst.batch({ step: step++, sources: ['train'], rng: data, stream: 'main' })) as ClassificationBatch
+        const loss = opt.minimize(() => inst.loss(inst.forward(batch, null as never), batch, null as never).ce as tf.Scalar, true, inst.variables as tf.Variable[])!
         const value = (await loss.data())[0] as number
         tf.dispose([loss, batch.x, batch.y])
         return value

@@ -37,10 +37,10 @@ async function handLoop(seed: number) {
     run(n: number): number {
       const started = performance.now()
       for (let i = 0; i < n; i++, step++) {
-        const batch = inst.batch({ step, sources: ["train"], rng: data }) as ClassificationBatch
+        const batch = inst.batch({ step, sources: ['train'], rng: data, stream: 'main' }) as ClassificationBatch
         tf.tidy(() => {
           const { value, grads } = tf.variableGrads(
-            () => inst.loss(inst.forward(batch, null as never), batch, null as never).ce!,
+            () => inst.loss(inst.forward(batch, null as never), batch, null as never).ce as tf.Scalar,
             inst.variables as tf.Variable[],
           )
           value.dataSync()

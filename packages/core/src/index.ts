@@ -1,32 +1,62 @@
-export { train } from './train.js'
+export { train } from './loop/train.js'
 export { trainOptionsSchema, type TrainOptions } from './train-options.js'
+export { defineTrick, type Trick, type TrickBase, type TrickState } from './trick.js'
 export {
-  defineTrick,
-  HOOK_ORDER,
-  EXCLUSIVE_HOOKS,
-  REVERSED_HOOKS,
-  type Trick,
-  type TrickState,
+  HOOKS,
+  HOOK_NAMES,
   type HookName,
-  type RunContext,
-  type StepContext,
-  type StepReport,
-  type PhaseSpec,
-} from './trick.js'
+  type HookKind,
+  type HookSpec,
+  type TrickHooks,
+  type Objective,
+  type ExclusiveHook,
+  type ChainedHook,
+  type NotifyHook,
+} from './hooks/table.js'
+export type { RunContext, SetupContext, StepContext, PhaseSpec, PhaseInfo, RunInfo, StepInfo } from './context.js'
+export type { StepReport } from './step-report.js'
+export {
+  BUILT_IN_CAPABILITIES,
+  type Capabilities,
+  type Capability,
+  type ProvidedCapabilities,
+  type HiddenStates,
+  type Generative,
+  type QuerySets,
+  type Rewards,
+  type Sources,
+  type TokenShape,
+  type Match,
+  type QueryForwardOptions,
+  type SelfAttentionWrapper,
+} from './capabilities/index.js'
 export {
   meetsTarget,
+  reportOnly,
+  isReported,
   type Batch,
   type BatchRequest,
-  type Capability,
   type ForwardOutput,
   type LossParts,
+  type LossTerm,
+  type ReportedTerm,
   type Metrics,
   type Target,
   type TaskDefinition,
   type TaskInit,
   type TaskInstance,
 } from './task.js'
-export { stepsToTarget, bestMetric, type RunResult, type EvalRecord, type AppliedTrick, type TraceEvent } from './result.js'
+export {
+  stepsToTarget,
+  bestMetric,
+  costWeightedSteps,
+  type RunResult,
+  type EvalRecord,
+  type AppliedTrick,
+  type TraceEvent,
+  type PhaseRecord,
+} from './result.js'
+export { describeValue } from './describe-value.js'
 export {
   useBackend,
   activeBackend,

@@ -24,6 +24,18 @@ export interface TraceEvent {
   readonly step: number
 }
 
+/** A phase as it ran: optimizer steps `startStep + 1 … endStep` belong to it. */
+export interface PhaseRecord {
+  /** `main`, or the setup phase's name. */
+  readonly name: string
+  /** Steps taken before the phase began. */
+  readonly startStep: number
+  /** Steps taken when it ended. */
+  readonly endStep: number
+  /** Cost of one of its steps relative to a main-phase step. */
+  readonly cost: number
+}
+
 export interface RunResult {
   readonly task: { readonly name: string; readonly options: Readonly<Record<string, unknown>> }
   readonly seed: number
@@ -38,8 +50,16 @@ export interface RunResult {
   readonly maxSteps: number
   readonly evalEvery: number
   readonly history: readonly EvalRecord[]
-  /** Total loss after each step (index i = step i+1); setup-phase steps hold their phase loss. */
+  /** Total loss of each step (index i = step i+1); setup-phase steps hold their phase loss. */
   readonly losses: readonly number[]
+  /**
+   * Every loss term by name, one value per step (index i = step i+1; NaN where the term was absent
+   * that step). Reported-only diagnostics are here too: their names are in `reportedTerms`.
+   */
+  readonly lossTerms: Readonly<Record<string, readonly number[]>>
+  readonly reportedTerms: readonly string[]
+  /** Setup phases in the order they ran, then `main`. */
+  readonly phases: readonly PhaseRecord[]
   /** Training wall time in ms, evaluation excluded. */
   readonly trainMs: number
   readonly evalMs: number
@@ -75,4 +95,14 @@ export function bestMetric(history: readonly EvalRecord[], metric: string, direc
     if (Number.isNaN(best) || (direction === 'max' ? v > best : v < best)) best = v
   }
   return best
+}
+
+/**
+ * Steps up to `step` weighted by each phase's relative cost: a warm-up step over 2 of 6 blocks
+ * costs less than a full step. Equals `step` when every phase has cost 1.
+ */
+export function costWeightedSteps(phases: readonly PhaseRecord[], step: number): number {
+  let total = 0
+  for (const p of phases) total += p.cost * Math.max(0, Math.min(step, p.endStep) - p.startStep)
+  return total
 }

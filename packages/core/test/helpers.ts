@@ -7,12 +7,15 @@ export const smallTask = (extra: Parameters<typeof syntheticClassification>[0] =
 
 /** A trick that implements every hook and logs each call as `<name>:<hook>` into `log`. */
 export function recorder(name: string, log: string[], extra: Partial<Trick> = {}): Trick {
-  const hooks: HookName[] = ['setup', 'learningRate', 'beforeForward', 'afterForward', 'loss', 'afterBackward', 'afterStep', 'evaluate', 'end']
+  const hooks: HookName[] = [
+    'setup', 'learningRate', 'beforeStep', 'beforeForward', 'afterForward', 'loss', 'afterBackward', 'afterStep',
+    'beforeEvaluate', 'afterEvaluate', 'evaluate', 'end',
+  ]
   const t: Record<string, unknown> = { name }
   for (const h of hooks) {
     t[h] = (_ctx: unknown, value: unknown) => {
       log.push(`${name}:${h}`)
-      return h === 'learningRate' || h === 'loss' ? value : undefined
+      return h === 'learningRate' || h === 'loss' || h === 'afterEvaluate' ? value : undefined
     }
   }
   return { ...(t as unknown as Trick), ...extra }

@@ -4,20 +4,22 @@ import { ContractError, train, type Trick } from '../src/index.js'
 import { recorder, smallTask } from './helpers.js'
 
 describe('hook order', () => {
-  it('runs hooks in trick order, and after-hooks and end in reverse order', async () => {
+  it('runs hooks in trick order, the closing half of each before/after pair in reverse, and end in trick order', async () => {
     const log: string[] = []
     await train({ task: smallTask(), tricks: [recorder('a', log), recorder('b', log)], maxSteps: 1, evalEvery: 1, backend: 'cpu' })
+    const evaluation = ['a:beforeEvaluate', 'b:beforeEvaluate', 'b:afterEvaluate', 'a:afterEvaluate', 'a:evaluate', 'b:evaluate']
     expect(log).toEqual([
       'a:setup', 'b:setup',
-      'a:evaluate', 'b:evaluate',
+      ...evaluation,
       'a:learningRate', 'b:learningRate',
+      'a:beforeStep', 'b:beforeStep',
       'a:beforeForward', 'b:beforeForward',
       'b:afterForward', 'a:afterForward',
       'a:loss', 'b:loss',
       'b:afterBackward', 'a:afterBackward',
       'b:afterStep', 'a:afterStep',
-      'a:evaluate', 'b:evaluate',
-      'b:end', 'a:end',
+      ...evaluation,
+      'a:end', 'b:end',
     ])
   })
 
@@ -69,11 +71,15 @@ describe('contract errors before step 0', () => {
     await expect(train({ task: smallTask(), tricks: [s('x'), s('y')], maxSteps: 1 })).rejects.toThrow(ContractError)
   })
 
-  it('rejects a trick whose required capability the task lacks, naming both', async () => {
-    const t: Trick = { name: 'needs-rewards', requires: ['rewards'] }
-    await expect(train({ task: smallTask(), tricks: [t], maxSteps: 1 })).rejects.toThrow(
+  it('rejects a trick whose required capability the task lacks, naming both, before any setup', async () => {
+    let setupRan = false
+    const t: Trick = { name: 'needs-rewards', requires: ['rewards'], setup: () => void (setupRan = true) }
+    const before = tf.memory().numTensors
+    await expect(train({ task: smallTask(), tricks: [t], maxSteps: 1, backend: 'cpu' })).rejects.toThrow(
       /trick "needs-rewards" requires capability "rewards", which task "synthetic-classification" does not provide \(it provides: hiddenStates\)/,
     )
+    expect(setupRan).toBe(false)
+    expect(tf.memory().numTensors).toBe(before)
   })
 
   it('accepts a trick whose capability the task has', async () => {

@@ -13,13 +13,15 @@ describe('train options are validated before any work, naming field, value and w
     ['negative seed', { maxSteps: 1, seed: -1 }, /seed: got -1/],
     ['unknown backend', { maxSteps: 1, backend: 'tpu' }, /backend: got "tpu"; .*"auto".*"tensorflow".*"wasm".*"cpu".*"webgpu"/],
     ['bad target direction', { maxSteps: 1, target: { direction: 'up' } }, /target\.direction: got "up"; .*"min".*"max"/],
-    ['unknown target key', { maxSteps: 1, target: { metrc: 'x' } }, /target: got .*metrc/],
+    ['unknown target key', { maxSteps: 1, target: { metrc: 'x' } }, /target: unknown option "metrc" \(did you mean "metric"\?\); allowed: metric, direction, value/],
+    ['unknown top-level option', { maxStep: 1 }, /unknown option "maxStep" \(did you mean "maxSteps"\?\)/],
+    ['NaN shown as NaN', { maxSteps: Number.NaN }, /maxSteps: got NaN/],
+    ['Infinity shown as Infinity', { maxSteps: 1, evalEvery: Infinity }, /evalEvery: got Infinity/],
     ['bad optimizer name', { maxSteps: 1, optimizer: { name: 'lion', learningRate: 1 } }, /optimizer.name: got "lion"/],
     ['bad optimizer learning rate', { maxSteps: 1, optimizer: { name: 'adam', learningRate: 0 } }, /optimizer.learningRate: got 0/],
     ['bad log level', { maxSteps: 1, log: 'loud' }, /log: got "loud"/],
     ['bad trace', { maxSteps: 1, trace: 'yes' }, /trace: got "yes"/],
     ['bad onStep', { maxSteps: 1, onStep: 3 }, /onStep: got 3; expected a function/],
-    ['trick without a name', { maxSteps: 1, tricks: [{}] }, /tricks.0: got \{\}; expected a trick/],
     ['bad tunedWasm', { maxSteps: 1, tunedWasm: 'no' }, /tunedWasm: got "no"/],
   ]
   for (const [label, extra, pattern] of cases) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import * as tf from '@tensorflow/tfjs'
-import { ContractError, stepsToTarget, bestMetric, train, type Trick, type EvalRecord } from '../src/index.js'
+import { ContractError, type SetupContext, stepsToTarget, bestMetric, train, type Trick, type EvalRecord } from '../src/index.js'
 import { smallTask } from './helpers.js'
 
 const rec = (step: number, accuracy: number): EvalRecord => ({ step, metrics: { accuracy }, trainMs: 0 })
@@ -54,10 +54,8 @@ describe('train() and the target', () => {
     const phase: Trick = {
       name: 'phase',
       async setup(ctx) {
-        const v = ctx.instance.variables[0]!
-        const opt = tf.train.sgd(0.01)
-        await ctx.runPhase({ name: 'warm', steps: 7, variables: [v], optimizer: opt, loss: () => tf.mean(tf.square(v)) as tf.Scalar })
-        opt.dispose()
+        const v = ctx.variables[0]!
+        await ctx.runPhase({ name: 'warm', steps: 7, variables: [v], optimizer: { name: 'sgd', learningRate: 0.01 }, objective: () => ({ l2: tf.mean(tf.square(v)) as tf.Scalar }) })
       },
     }
     const r = await train({ task: smallTask(), tricks: [phase], maxSteps: 20, evalEvery: 5, backend: 'cpu' })
@@ -69,13 +67,14 @@ describe('train() and the target', () => {
   it('rejects a setup phase longer than the step budget', async () => {
     const phase: Trick = {
       name: 'long-phase',
-      setup: (ctx) => ctx.runPhase({ name: 'warm', steps: 50, variables: [], optimizer: tf.train.sgd(0.1), loss: () => tf.scalar(0) }),
+      setup: (ctx) => ctx.runPhase({ name: 'warm', steps: 50, variables: ctx.variables, objective: () => ({ zero: tf.scalar(0) }) }),
     }
     await expect(train({ task: smallTask(), tricks: [phase], maxSteps: 10, backend: 'cpu' })).rejects.toThrow(/needs 50 steps but only 10/)
   })
 
   it('allows runPhase and addTrainableVariables only during setup', async () => {
-    const late: Trick = { name: 'late', afterStep: (ctx) => ctx.addTrainableVariables([]) }
+    // Outside setup the context type has no addTrainableVariables; a JavaScript caller still gets an error.
+    const late: Trick = { name: 'late', afterStep: (ctx) => (ctx as unknown as SetupContext).addTrainableVariables([]) }
     await expect(train({ task: smallTask(), tricks: [late], maxSteps: 1, backend: 'cpu' })).rejects.toThrow(ContractError)
   })
 

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs'
-import { createRng, parseOptions, type Batch, type LossParts, type Rng, type TaskDefinition, type TaskInstance } from '@converge/core'
+import { createRng, parseOptions, type Batch, type HiddenStates, type LossParts, type Rng, type TaskDefinition, type TaskInstance } from '@converge/core'
 import { z } from 'zod'
 
 export const charLmOptionsSchema = z
@@ -201,7 +201,6 @@ export function charLm(options: CharLmOptions = {}): TaskDefinition<CharLmBatch,
   return {
     name: 'char-lm',
     options: o,
-    capabilities: ['hiddenStates'],
     target: { metric: 'loss', direction: 'min', value: floor + o.targetExcess },
     optimizer: { name: 'adam', learningRate: o.learningRate },
     create(init): TaskInstance<CharLmBatch, CharLmOutput> {
@@ -244,6 +243,19 @@ export function charLm(options: CharLmOptions = {}): TaskDefinition<CharLmBatch,
         return { logits: tf.add(tf.matMul(h, outKernel), outBias) as tf.Tensor2D, hidden }
       }
 
+      const layers = blocks.map((_, i) => `block${i + 1}`)
+      const hiddenStates: HiddenStates = {
+        layers,
+        shape(layer) {
+          if (!layers.includes(layer)) throw new RangeError(`char-lm has no hidden state "${layer}" (layers: ${layers.join(', ')})`)
+          return { tokens: 1, width: hiddenWidth }
+        },
+        read(out: CharLmOutput, layer) {
+          hiddenStates.shape(layer)
+          return tf.expandDims(out.hidden[layer] as tf.Tensor2D, 1) as tf.Tensor3D
+        },
+      }
+
       const evalX = tf.tensor2d(windows(evalText, ctxLen, o.evalChars), [o.evalChars, ctxLen], 'int32')
       const evalY = tf.tidy(() => tf.oneHot(tf.tensor1d(evalText.subarray(ctxLen), 'int32'), V).toFloat()) as tf.Tensor2D
       owned.push(evalX, evalY)
@@ -251,8 +263,7 @@ export function charLm(options: CharLmOptions = {}): TaskDefinition<CharLmBatch,
       const yBuf = new Int32Array(o.batchSize)
       return {
         variables,
-        sources: ['train'],
-        batchSlots: 1,
+        capabilities: { hiddenStates },
         batch({ sources, rng }) {
           for (let i = 0; i < o.batchSize; i++) {
             const t = ctxLen + rng.int(o.trainChars) // predict trainText[t] from the ctxLen symbols before it

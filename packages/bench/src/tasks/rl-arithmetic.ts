@@ -202,7 +202,6 @@ export function rlArithmetic(options: RlArithmeticOptions = {}): TaskDefinition<
   return {
     name: 'rl-arithmetic',
     options: o,
-    capabilities: ['rewards', 'sources'],
     target: { metric: 'accuracy', direction: 'max', value: o.targetAccuracy },
     optimizer: { name: 'adam', learningRate: o.learningRate },
     rolloutsPerStep: (P * G) / o.updatesPerBatch,
@@ -291,10 +290,24 @@ export function rlArithmetic(options: RlArithmeticOptions = {}): TaskDefinition<
       const maskBuf = new Float32Array(P * V)
       const gatherLogProbs = (rows: Float32Array, index: Int32Array): Float32Array => Float32Array.from(index, (k) => rows[k] as number)
 
+      const sourceLearnability = (): Record<string, number> => {
+        const p = tf.tidy(() => tf.gather(tf.reshape(tf.softmax(tf.add(logits(evalX), evalMask)), [-1]), evalLabelIndex).dataSync())
+        const sum = new Float64Array(S)
+        const count = new Float64Array(S)
+        evalRows.forEach(({ source }, r) => {
+          const q = p[r] as number
+          sum[source] = (sum[source] as number) + 1 - q ** G - (1 - q) ** G
+          count[source] = (count[source] as number) + 1
+        })
+        return Object.fromEntries(sources.map((s, si) => [s.name, s.kind === 'coin' ? 0 : (sum[si] as number) / (count[si] as number)]))
+      }
+
       return {
         variables,
-        sources: sources.map((s) => s.name),
-        batchSlots: P,
+        capabilities: {
+          rewards: { groupSize: G, appeals: appealVerifier !== null },
+          sources: { names: sources.map((s) => s.name), slots: P, learnability: sourceLearnability },
+        },
         updatesPerBatch: o.updatesPerBatch,
         roles,
         get rollouts() {
@@ -396,17 +409,7 @@ export function rlArithmetic(options: RlArithmeticOptions = {}): TaskDefinition<
           if (o.advantage.normalize === 'ema-std') metrics.advantageScale = advantage.emaScale
           return metrics
         },
-        sourceLearnability(): Record<string, number> {
-          const p = tf.tidy(() => tf.gather(tf.reshape(tf.softmax(tf.add(logits(evalX), evalMask)), [-1]), evalLabelIndex).dataSync())
-          const sum = new Float64Array(S)
-          const count = new Float64Array(S)
-          evalRows.forEach(({ source }, r) => {
-            const q = p[r] as number
-            sum[source] = (sum[source] as number) + 1 - q ** G - (1 - q) ** G
-            count[source] = (count[source] as number) + 1
-          })
-          return Object.fromEntries(sources.map((s, si) => [s.name, s.kind === 'coin' ? 0 : (sum[si] as number) / (count[si] as number)]))
-        },
+        sourceLearnability,
         dispose() {
           for (const v of variables) v.dispose()
           for (const t of reference ?? []) t.dispose()

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs'
 import { z } from 'zod'
 import { parseOptions } from '../options.js'
 import { createRng, type Rng } from '../rng.js'
+import type { HiddenStates } from '../capabilities/index.js'
 import type { Batch, LossParts, TaskDefinition, TaskInstance } from '../task.js'
 
 export const syntheticClassificationOptionsSchema = z
@@ -34,7 +35,7 @@ export interface ClassificationBatch extends Batch {
 
 export interface ClassificationOutput {
   readonly logits: tf.Tensor2D
-  /** Named hidden states (for tricks that require 'hiddenStates'). */
+  /** Named hidden states (read by tricks through the `hiddenStates` capability). */
   readonly hidden: Readonly<Record<string, tf.Tensor>>
 }
 
@@ -82,7 +83,6 @@ export function syntheticClassification(options: SyntheticClassificationOptions 
   return {
     name: 'synthetic-classification',
     options: o,
-    capabilities: ['hiddenStates'],
     target: { metric: 'accuracy', direction: 'max', value: o.targetAccuracy },
     optimizer: { name: 'adam', learningRate: o.learningRate },
     create(init): TaskInstance<ClassificationBatch, ClassificationOutput> {
@@ -122,21 +122,33 @@ export function syntheticClassification(options: SyntheticClassificationOptions 
         return { logits: tf.add(tf.matMul(h, k2), b2) as tf.Tensor2D, hidden: { dense1: h } }
       }
 
-      let order: number[] = []
-      let cursor = 0
+      // One epoch order and cursor per data stream, so a setup phase never shifts the main order.
+      const cursors = new Map<string, { order: number[]; next: number }>()
       const xBuf = new Float32Array(o.batchSize * o.features)
       const yIdx = new Int32Array(o.batchSize)
+      const hiddenStates: HiddenStates = {
+        layers: ['dense1'],
+        shape: (layer) => {
+          if (layer !== 'dense1') throw new RangeError(`synthetic-classification has no hidden state "${layer}" (layers: dense1)`)
+          return { tokens: 1, width: o.hidden }
+        },
+        read: (out: ClassificationOutput, layer) => {
+          hiddenStates.shape(layer)
+          return tf.expandDims(out.hidden.dense1 as tf.Tensor2D, 1) as tf.Tensor3D
+        },
+      }
       return {
         variables,
-        sources: ['train'],
-        batchSlots: 1,
-        batch({ sources, rng }) {
+        capabilities: { hiddenStates },
+        batch({ sources, rng, stream }) {
+          let cursor = cursors.get(stream)
+          if (!cursor) cursors.set(stream, (cursor = { order: [], next: 0 }))
           for (let i = 0; i < o.batchSize; i++) {
-            if (cursor >= order.length) {
-              order = rng.shuffle(Array.from({ length: o.trainSize }, (_, k) => k))
-              cursor = 0
+            if (cursor.next >= cursor.order.length) {
+              cursor.order = rng.shuffle(Array.from({ length: o.trainSize }, (_, k) => k))
+              cursor.next = 0
             }
-            const idx = order[cursor++] as number
+            const idx = cursor.order[cursor.next++] as number
             xBuf.set(trainSet.x.subarray(idx * o.features, (idx + 1) * o.features), i * o.features)
             yIdx[i] = trainSet.labels[idx] as number
           }

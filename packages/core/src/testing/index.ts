@@ -5,6 +5,7 @@ export {
   checkTrainable,
   checkStateRoundTrip,
   expectedHookSequence,
+  canonicalState,
   type TrickContractOptions,
 } from './contract.js'
 export { trickContractSuite } from './suite.js'

@@ -22,12 +22,14 @@ export function warmupFactor(step: number, steps: number, startFactor = 0): numb
 /**
  * Linear learning-rate warmup: step i (0-based) uses `lr * (startFactor + (1 - startFactor) * (i + 1) / steps)`
  * for i < steps, then the base rate. A length-independent schedule, so steps-to-target stays fair.
+ * Steps count within the phase (`ctx.phase.step`): every phase starts a fresh optimizer, and each
+ * gets its own warmup — a warm-up phase before the main one does not use up the main warmup.
  */
 export function lrWarmup(options: LrWarmupOptions): Trick {
   const o = parseOptions(lrWarmupOptionsSchema, options, 'lrWarmup options')
   return {
     name: 'lr-warmup',
     options: o,
-    learningRate: (ctx, lr) => lr * warmupFactor(ctx.step, o.steps, o.startFactor),
+    learningRate: (ctx, lr) => lr * warmupFactor(ctx.phase.step, o.steps, o.startFactor),
   }
 }

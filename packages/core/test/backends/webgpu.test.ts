@@ -95,8 +95,8 @@ describe.skipIf(!found)(`webgpu (${found ? JSON.stringify(found.options) : 'no a
       const out: number[] = []
       const counts: number[] = []
       for (let step = 0; step < 4; step++) {
-        const batch = await inst.batch({ step, sources: ['train'], rng: streams.stream('data') })
-        const loss = opt.minimize(() => inst.loss(inst.forward(batch, null as never), batch, null as never).ce!, true, inst.variables as tf.Variable[])!
+        const batch = await inst.batch({ step, sources: ['train'], rng: streams.stream('data'), stream: 'main' })
+        const loss = opt.minimize(() => inst.loss(inst.forward(batch, null as never), batch, null as never).ce as tf.Scalar, true, inst.variables as tf.Variable[])!
         out.push((await loss.data())[0] as number)
         tf.dispose([loss, ...Object.values(batch).filter((v): v is tf.Tensor => v instanceof tf.Tensor)])
         counts.push(tf.memory().numTensors)

@@ -11,9 +11,10 @@ export function allocationRecorder(): Trick & { readonly allocation: AllocationL
   let last: readonly string[] | null = null
   return {
     name: 'allocation-recorder',
+    requires: ['sources'],
     allocation,
     setup(ctx) {
-      allocation.reset(ctx.instance.sources)
+      allocation.reset(ctx.capability('sources').names)
       last = null
     },
     afterStep(_ctx, report) {

@@ -3,4 +3,4 @@ export { ucbScores, softmaxProbabilities, ucbSamplingProbabilities, type SourceS
 export { AbsAdvantageWindow } from './advantage-window.js'
 export { AllocationLog, type AllocationTrace } from './allocation-log.js'
 export { allocationRecorder } from './allocation-recorder.js'
-export { oracleCurriculum, oracleCurriculumOptionsSchema, type OracleCurriculumOptions, type LearnabilityOracle } from './oracle-curriculum.js'
+export { oracleCurriculum, oracleCurriculumOptionsSchema, type OracleCurriculumOptions } from './oracle-curriculum.js'

@@ -2,12 +2,6 @@ import { ContractError, parseOptions, type RunContext, type Trick, type TrickSta
 import { z } from 'zod'
 import { AllocationLog, type AllocationTrace } from './allocation-log.js'
 
-/** A task that can say, exactly, how learnable each source is for the current policy. */
-export interface LearnabilityOracle {
-  /** By source: the probability that a group of G responses has mixed clean rewards (0 for nothing to learn). */
-  sourceLearnability(): Record<string, number>
-}
-
 export const oracleCurriculumOptionsSchema = z
   .object({
     /** Recompute the learnabilities every this many batches (they cost a pass over the evaluation prompts). */
@@ -17,12 +11,13 @@ export const oracleCurriculumOptionsSchema = z
 
 export type OracleCurriculumOptions = z.input<typeof oracleCurriculumOptionsSchema>
 
-function oracleOf(ctx: RunContext): LearnabilityOracle {
-  const inst = ctx.instance as Partial<LearnabilityOracle>
-  if (typeof inst.sourceLearnability !== 'function') {
-    throw new ContractError(`oracle-curriculum needs a task whose instance has sourceLearnability(); task "${ctx.task.name}" has none`)
+/** The task's learnability oracle: by source, how much is left to learn (e.g. P(a group is mixed)). */
+function oracleOf(ctx: RunContext): () => Readonly<Record<string, number>> {
+  const sources = ctx.capability('sources')
+  if (typeof sources.learnability !== 'function') {
+    throw new ContractError(`oracle-curriculum needs a task whose "sources" capability offers learnability(); task "${ctx.task.name}" offers none`)
   }
-  return inst as LearnabilityOracle
+  return () => sources.learnability!()
 }
 
 /**
@@ -44,14 +39,14 @@ export function oracleCurriculum(options: OracleCurriculumOptions = {}): Trick &
     allocation,
     setup(ctx) {
       oracleOf(ctx)
-      names = [...ctx.instance.sources]
+      names = [...ctx.capability('sources').names]
       current = names.map(() => 1 / names.length)
       batches = 0
       allocation.reset(names)
     },
     sampleSource(ctx, _sources, slots) {
       if (batches++ % o.refreshEvery === 0) {
-        const l = oracleOf(ctx).sourceLearnability()
+        const l = oracleOf(ctx)()
         const w = names.map((s) => Math.max(0, l[s] ?? 0))
         const total = w.reduce((a, b) => a + b, 0)
         current = total > 0 ? w.map((v) => v / total) : names.map(() => 1 / names.length)

@@ -70,7 +70,7 @@ export function ucbCurriculum(options: UcbCurriculumOptions = {}): UcbCurriculum
     requires: ['rewards', 'sources'],
     allocation,
     setup(ctx) {
-      reset(ctx.instance.sources)
+      reset(ctx.capability('sources').names)
     },
     sampleSource(ctx, sources, slots) {
       if (sources.length !== names.length || sources.some((s, i) => s !== names[i])) {

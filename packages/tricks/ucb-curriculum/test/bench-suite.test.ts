@@ -12,9 +12,8 @@ describe('ucb-curriculum bench suites', () => {
       expect(suite.arms.map((a) => a.name)).toEqual(['uniform', 'ucb', 'ucb-tau1', 'oracle'])
       expect(suite.baseline).toBe('uniform')
       expect(suite.cost).toEqual({ name: 'rollouts', perStep: 128 })
-      const task = suite.task('quick') as unknown as { rolloutsPerStep: number; capabilities: string[] }
+      const task = suite.task('quick') as unknown as { rolloutsPerStep: number }
       expect(task.rolloutsPerStep).toBe(128)
-      expect(task.capabilities).toContain('sources')
       for (const arm of suite.arms) expect(arm.tricks().length).toBe(1) // fresh tricks per run
     }
     expect(ucbCurriculumSuite.name).toBe('ucb-curriculum')

@@ -119,8 +119,17 @@ describe('oracleCurriculum', () => {
     p0.forEach((p, i) => expect(p).toBeCloseTo(mixed[i]! / z, 5))
   })
   it('needs a task that can report learnabilities', async () => {
-    const { syntheticClassification } = await import('@converge/core')
-    const plain = { ...syntheticClassification(), capabilities: ['rewards', 'sources'] } as unknown as TaskDefinition
-    await expect(train({ task: plain, tricks: [oracleCurriculum()], maxSteps: 1, backend: 'cpu' })).rejects.toThrow(/needs a task whose instance has sourceLearnability/)
+    const base = smallTask()
+    const noOracle: TaskDefinition = {
+      ...base,
+      async create(init) {
+        const inst = await base.create(init)
+        const { learnability: _dropped, ...sources } = inst.capabilities!.sources!
+        return { ...inst, capabilities: { ...inst.capabilities, sources } }
+      },
+    }
+    await expect(train({ task: noOracle, tricks: [oracleCurriculum()], maxSteps: 1, backend: 'cpu' })).rejects.toThrow(
+      /oracle-curriculum needs a task whose "sources" capability offers learnability\(\)/,
+    )
   })
 })

@@ -1,0 +1,87 @@
+import { useBackend } from '../backend.js'
+import { createLogger, silentLogger } from '../logging.js'
+import { parseOptions } from '../options.js'
+import type { RunResult, TraceEvent } from '../result.js'
+import { validateTricks } from '../hooks/validate-tricks.js'
+import { trainOptionsSchema, type TrainOptions } from '../train-options.js'
+import { evaluate } from './evaluation.js'
+import { Run } from './run.js'
+import { takeStep } from './step.js'
+
+/**
+ * Trains `options.task` with `options.tricks` and reports steps-to-target.
+ *
+ * Our own loop over `tf.variableGrads` + `optimizer.applyGradients`, so tricks can act between
+ * forward, loss, gradients and the optimizer step (see `HOOKS` for where each hook runs). Every
+ * option and every trick is checked before any work; a requested backend that cannot start is an
+ * error; the run frees everything it made, also when it fails.
+ */
+export async function train(options: TrainOptions): Promise<RunResult> {
+  // -- check options and tricks before any work ---------------------------------------------
+  const o = parseOptions(trainOptionsSchema, options, 'train options')
+  validateTricks(o.tricks)
+  const traceEvents: TraceEvent[] | null = o.trace === true ? [] : null
+  const trace = traceEvents ? (e: TraceEvent) => traceEvents.push(e) : typeof o.trace === 'function' ? o.trace : null
+  const log = typeof o.log === 'string' ? createLogger({ level: o.log, readable: true }) : (o.log ?? silentLogger)
+  const backend = await useBackend(o.backend, { tunedWasm: o.tunedWasm })
+  const run = new Run(o, o.tricks, backend, log, trace)
+  try {
+    // -- the task, checked against the tricks' capabilities -------------------------------
+    await run.createTask()
+    log.info({ task: o.task.name, seed: o.seed, backend: backend.name, tricks: o.tricks.map((t) => t.name).join(',') || 'none' }, 'run start')
+
+    // -- setup: tricks may add variables and run phases (their steps count) ----------------
+    await run.setup()
+
+    // -- main phase: train until maxSteps, a stop() or the target (with stopAtTarget) -------
+    const optimizer = run.mainOptimizer()
+    run.beginPhase({
+      name: 'main',
+      optimizer,
+      variables: run.trainVariables,
+      baseLearningRate: run.baseOptimizer.learningRate,
+      currentLearningRate: Number.NaN,
+      batches: run.batchStream('main'),
+      objective: null,
+      owner: null,
+      startStep: run.step,
+      cost: 1,
+      stepsTaken: 0,
+    })
+    await evaluate(run)
+    while (run.step < o.maxSteps && run.stopReason === null) {
+      await takeStep(run, run.active!)
+      if (run.step % o.evalEvery === 0 || run.step === o.maxSteps || run.stopReason !== null) await evaluate(run)
+    }
+    run.endPhase()
+
+    // -- result, end hooks, onEnd (before anything is freed) --------------------------------
+    const result: RunResult = {
+      task: { name: o.task.name, options: o.task.options },
+      seed: o.seed,
+      backend,
+      tricks: o.tricks.map((t) => ({ name: t.name, options: t.options ?? {} })),
+      target: run.target,
+      stepsToTarget: run.reachedAt,
+      reached: run.reachedAt !== null,
+      steps: run.step,
+      maxSteps: o.maxSteps,
+      evalEvery: o.evalEvery,
+      history: run.history,
+      losses: run.losses,
+      lossTerms: run.terms.terms(),
+      reportedTerms: run.terms.reported(),
+      phases: run.phases,
+      trainMs: run.trainMs,
+      evalMs: run.evalMs,
+      stopReason: run.stopReason,
+      ...(traceEvents ? { trace: traceEvents } : {}),
+    }
+    await run.driver.notifyAsync('end', result)
+    await o.onEnd?.(result, run.observer)
+    log.info({ steps: run.step, stepsToTarget: run.reachedAt ?? 'not reached', trainMs: Math.round(run.trainMs) }, 'run end')
+    return result
+  } finally {
+    run.dispose()
+  }
+}
