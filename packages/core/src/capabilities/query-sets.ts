@@ -32,7 +32,7 @@ export interface QuerySets {
   /** Decoder layers; the forward returns predictions of each (the last one is the output). */
   readonly layers: number
   /** The task's own query embeddings, `[Q, width]`: the set evaluation uses. */
-  readonly embedding: tf.Variable
+  readonly embedding: tf.Variable<tf.Rank.R2>
   /** Fresh initial values for one more set of queries, drawn as the task draws its own: `[Q, width]`. */
   initQueries(seed: number): tf.Tensor2D
   /** Decodes with `queries` (`[n, width]`); the result holds one prediction set per decoder layer. */

@@ -77,8 +77,19 @@ export class TrickDriver {
     for (const t of this.callers(hook)) this.call(t, hook, args)
   }
 
-  async notifyAsync<K extends NotifyHook>(hook: K, ...args: Rest<K>): Promise<void> {
-    for (const t of this.callers(hook)) {
+  /** Calls every implementation in order, awaiting those that return a promise; undefined when nothing is left to await (no microtask on the hot path). */
+  notifyAsync<K extends NotifyHook>(hook: K, ...args: Rest<K>): Promise<void> | undefined {
+    const callers = this.callers(hook)
+    for (let i = 0; i < callers.length; i++) {
+      const r = this.call(callers[i] as Trick, hook, args)
+      if (r instanceof Promise) return this.finishAsync(r, callers.slice(i + 1), hook, args)
+    }
+    return undefined
+  }
+
+  private async finishAsync(pending: Promise<unknown>, rest: readonly Trick[], hook: HookName, args: readonly unknown[]): Promise<void> {
+    await pending
+    for (const t of rest) {
       const r = this.call(t, hook, args)
       if (r instanceof Promise) await r
     }

@@ -25,9 +25,13 @@ export async function takeStep(run: Run, phase: ActivePhase): Promise<void> {
   if (lr !== phase.currentLearningRate) setLearningRate(phase.optimizer, (phase.currentLearningRate = lr))
 
   // -- data: a new batch once the current one has served its updates ------------------------
-  if (phase.batches.needsBatch()) await drawBatch(run, phase)
+  if (phase.batches.needsBatch()) {
+    const drawing = drawBatch(run, phase)
+    if (drawing) await drawing
+  }
   run.update = phase.batches.takeUpdate()
-  await driver.notifyAsync('beforeStep')
+  const before = driver.notifyAsync('beforeStep')
+  if (before) await before
 
   // -- forward, loss and gradients --------------------------------------------------------
   const tape = recordTape(run, phase)
@@ -71,7 +75,8 @@ export async function takeStep(run: Run, phase: ActivePhase): Promise<void> {
       sources: batch.sources,
       ...(batch.rollouts ? { rollouts: batch.rollouts } : {}),
     }
-    await driver.notifyAsync('afterStep', report)
+    const after = driver.notifyAsync('afterStep', report)
+    if (after) await after
     run.trainMs += performance.now() - started // tricks' after-step work counts; observers do not
     run.o.onStep?.(report, run.observer)
     run.progress.step(run.step, phase.name, loss, lr, run.trainMs)
@@ -81,10 +86,19 @@ export async function takeStep(run: Run, phase: ActivePhase): Promise<void> {
   }
 }
 
-/** Chooses sources, draws the batch from the task on the phase's stream, and (main phase, RL) prepares rewards and advantages. */
-async function drawBatch(run: Run, phase: ActivePhase): Promise<void> {
+/**
+ * Chooses sources, draws the batch from the task on the phase's stream, and (main phase, RL)
+ * prepares rewards and advantages. Returns a promise only when the task's batch() does.
+ */
+function drawBatch(run: Run, phase: ActivePhase): Promise<void> | undefined {
   const sources = chooseSources(run, phase)
-  const batch = await run.instance.batch({ step: run.step, sources, rng: phase.batches.dataRng, stream: phase.batches.name })
+  const drawn = run.instance.batch({ step: run.step, sources, rng: phase.batches.dataRng, stream: phase.batches.name })
+  if (drawn instanceof Promise) return drawn.then((batch) => useBatch(run, phase, batch))
+  useBatch(run, phase, drawn)
+  return undefined
+}
+
+function useBatch(run: Run, phase: ActivePhase, batch: Batch): void {
   if (!batch || typeof batch !== 'object' || !Array.isArray(batch.sources)) {
     throw new ContractError(`task "${run.o.task.name}": batch() must return an object with a "sources" array (one source per slot)`)
   }
