@@ -12,7 +12,7 @@
  *   npx tsx examples/combined.ts [seed]
  */
 import { gradClip, lrWarmup, train } from '@converge/core'
-import { rlArithmetic } from '@converge/bench'
+import { rlArithmetic } from '@converge/tasks'
 import { ucbCurriculum } from '@converge/ucb-curriculum'
 import { HELPFUL_MIXTURE } from '@converge/ucb-curriculum/bench'
 

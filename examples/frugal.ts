@@ -5,7 +5,7 @@
  *   npx tsx examples/frugal.ts [maxSteps]        (default 2500; about 30 s per run on WASM)
  */
 import { train } from '@converge/core'
-import { charLm } from '@converge/bench'
+import { charLm } from '@converge/tasks'
 import { frugal, plainAdam } from '@converge/frugal'
 import { FRUGAL_ARMS, FRUGAL_TASK_OPTIONS } from '@converge/frugal/bench'
 

@@ -8,7 +8,7 @@
  *   npx tsx examples/noisy-reward.ts
  */
 import { train } from '@converge/core'
-import { rlArithmetic } from '@converge/bench'
+import { rlArithmetic } from '@converge/tasks'
 import { noisyReward } from '@converge/noisy-reward'
 
 const base = {

@@ -7,7 +7,7 @@
  *   npx tsx examples/ucb-curriculum.ts [seed]
  */
 import { train, type Trick } from '@converge/core'
-import { rlArithmetic } from '@converge/bench'
+import { rlArithmetic } from '@converge/tasks'
 import { allocationRecorder, ucbCurriculum, type AllocationLog } from '@converge/ucb-curriculum'
 import { HELPFUL_MIXTURE } from '@converge/ucb-curriculum/bench'
 

@@ -15,7 +15,7 @@ import { WorkerPool, InProcessExecutor, type Executor } from './executor.js'
 import { CONSOLE_EXTRA_COLUMNS, fmtTarget, renderConsole, renderMarkdownExtras, renderMarkdownTable } from './format.js'
 import { ProgressReporter } from './progress.js'
 import { runAblation } from './runner.js'
-import type { BenchSize } from './suite.js'
+import type { BenchSize } from '@converge/core/suite'
 
 const HELP = `converge-bench: ablations with paired seeds, steps-to-target, bootstrap CIs, reports and plots
 

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { ConfigError } from '@converge/core'
-import type { ArmSpec, BenchSuite } from './suite.js'
+import type { ArmSpec, BenchSuite } from '@converge/core/suite'
 
 /** The bench's configuration: the suites a `converge-bench` invocation can run. */
 export interface BenchConfig {

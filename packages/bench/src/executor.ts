@@ -2,7 +2,7 @@ import { fork, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import type { RunRecord } from './records.js'
 import { runOne, type ProgressFn, type RunJob } from './run-one.js'
-import type { BenchSuite } from './suite.js'
+import type { BenchSuite } from '@converge/core/suite'
 
 /** Runs jobs, `concurrency` at a time. */
 export interface Executor {

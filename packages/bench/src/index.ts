@@ -8,7 +8,7 @@ export {
   type SuitePlot,
   type RunExtras,
   type RunRecordLike,
-} from './suite.js'
+} from '@converge/core/suite'
 export { runAblation, planJobs, type AblationOptions, type AblationOutcome, type BenchEvent } from './runner.js'
 export { summarise, type SuiteSummary, type ArmSummary } from './summary.js'
 export {
@@ -28,5 +28,3 @@ export { defineBenchConfig, loadConfig, findConfigFile, type BenchConfig } from 
 export { renderSvg, metricPlot, speedupPlot } from './plots.js'
 export { renderConsole, renderMarkdownTable } from './format.js'
 export { optimizerSanitySuite } from './suites/optimizer-sanity.js'
-export { rlArithmetic, rlArithmeticOptionsSchema, rlArithmeticSourceSchema, DEFAULT_RL_SOURCES, RL_SOURCE_ROLES, type RlArithmeticOptions, type RlArithmeticSource, type RlArithmeticBatch, type RlArithmeticOutput, type RlArithmeticInstance, type RlSourceRole } from './tasks/rl-arithmetic.js'
-export { charLm, charLmSource, charLmOptionsSchema, type CharLmOptions, type CharLmBatch, type CharLmOutput, type MarkovSource } from './tasks/char-lm.js'

@@ -2,7 +2,7 @@ import * as vega from 'vega'
 import { compile, type TopLevelSpec } from 'vega-lite'
 import type { RunRecord } from './records.js'
 import { median } from './stats.js'
-import type { SuitePlot } from './suite.js'
+import type { SuitePlot } from '@converge/core/suite'
 import type { SuiteSummary } from './summary.js'
 
 const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json'

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, truncateSync, writeSync } from 'node:fs'
 import type { AppliedTrick, BackendInfo, EvalRecord, Target } from '@converge/core'
-import type { BenchSize, RunExtras } from './suite.js'
+import type { BenchSize, RunExtras } from '@converge/core/suite'
 
 /** One completed run, as stored (one JSON line) in results.jsonl. */
 export interface RunRecord {

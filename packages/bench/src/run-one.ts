@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs'
 import * as tf from '@tensorflow/tfjs'
 import { NonFiniteLossError, stepsToTarget, train, type BackendInfo, type BackendName, type EvalRecord, type Trick } from '@converge/core'
 import { configHash, type RunRecord } from './records.js'
-import type { ArmSpec, BenchSize, BenchSuite } from './suite.js'
+import type { ArmSpec, BenchSize, BenchSuite } from '@converge/core/suite'
 
 /** Everything that defines one run of a suite (the seed aside, hashed into `configHash`). */
 export interface RunJob {

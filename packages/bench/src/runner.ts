@@ -6,7 +6,7 @@ import { metricPlot, renderSvg, speedupPlot } from './plots.js'
 import { appendRecord, readRecords, type RunRecord } from './records.js'
 import { renderSuiteMarkdown } from './report-markdown.js'
 import { armConfigHash, type RunJob } from './run-one.js'
-import type { BenchSize, BenchSuite, SuitePlot } from './suite.js'
+import type { BenchSize, BenchSuite, SuitePlot } from '@converge/core/suite'
 import { summarise, type SuiteSummary } from './summary.js'
 
 export type BenchEvent =

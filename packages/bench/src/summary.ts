@@ -1,7 +1,7 @@
 import { stepsToTarget, type Target } from '@converge/core'
 import type { RunRecord } from './records.js'
 import { bootstrapMedianRatioCI, median, pairedSpeedups, probabilityFaster, type Interval } from './stats.js'
-import type { BenchSuite } from './suite.js'
+import type { BenchSuite } from '@converge/core/suite'
 import { targetFromBaseline } from './target.js'
 
 export interface ArmSummary {

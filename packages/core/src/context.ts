@@ -1,6 +1,6 @@
 import type * as tf from '@tensorflow/tfjs'
 import type { Logger } from 'pino'
-import type { BackendInfo } from './backend.js'
+import type { BackendInfo } from './backends/use-backend.js'
 import type { Capabilities, Capability } from './capabilities/index.js'
 import type { OptimizerSpec } from './optimizer.js'
 import type { PhaseRecord } from './result.js'

@@ -1,20 +1,33 @@
+/**
+ * `@converge/core`: what a training script and a trick author need. Backend internals are in
+ * `@converge/core/backends`, GRPO primitives in `@converge/core/rl`, bench suite types in
+ * `@converge/core/suite`, the trick contract test kit in `@converge/core/testing`.
+ */
+
+// Training
 export { train } from './loop/train.js'
 export { trainOptionsSchema, type TrainOptions } from './train-options.js'
-export { defineTrick, type Trick, type TrickBase, type TrickState } from './trick.js'
 export {
-  HOOKS,
-  HOOK_NAMES,
-  type HookName,
-  type HookKind,
-  type HookSpec,
-  type TrickHooks,
-  type Objective,
-  type ExclusiveHook,
-  type ChainedHook,
-  type NotifyHook,
-} from './hooks/table.js'
-export type { RunContext, SetupContext, StepContext, PhaseSpec, PhaseInfo, RunInfo, StepInfo } from './context.js'
+  stepsToTarget,
+  bestMetric,
+  costWeightedSteps,
+  type RunResult,
+  type EvalRecord,
+  type AppliedTrick,
+  type TraceEvent,
+  type PhaseRecord,
+} from './result.js'
 export type { StepReport } from './step-report.js'
+export { useBackend, BACKEND_NAMES, type BackendName, type BackendInfo } from './backends/use-backend.js'
+export { releaseWebgpu } from './backends/webgpu.js'
+export { createOptimizer, setLearningRate, getLearningRate, optimizerSpecSchema, type OptimizerSpec } from './optimizer.js'
+export { createLogger, silentLogger, type Logger, type LogLevel } from './logging.js'
+export { ConvergeError, ConfigError, ContractError, BackendError, NonFiniteLossError } from './errors.js'
+
+// Tricks: the contract, the hook table, contexts and capabilities
+export { defineTrick, type Trick, type TrickBase, type TrickState } from './trick.js'
+export { HOOKS, HOOK_NAMES, type HookName, type HookKind, type HookSpec, type TrickHooks, type Objective } from './hooks/table.js'
+export type { RunContext, SetupContext, StepContext, PhaseSpec, PhaseInfo, RunInfo, StepInfo } from './context.js'
 export {
   BUILT_IN_CAPABILITIES,
   type Capabilities,
@@ -30,6 +43,11 @@ export {
   type QueryForwardOptions,
   type SelfAttentionWrapper,
 } from './capabilities/index.js'
+export type { RolloutBatch } from './rl/rollouts.js'
+export { parseOptions } from './parse-options.js'
+export { createRng, SeedStreams, type Rng } from './rng.js'
+
+// Tasks
 export {
   meetsTarget,
   reportOnly,
@@ -47,93 +65,13 @@ export {
   type TaskInstance,
 } from './task.js'
 export {
-  stepsToTarget,
-  bestMetric,
-  costWeightedSteps,
-  type RunResult,
-  type EvalRecord,
-  type AppliedTrick,
-  type TraceEvent,
-  type PhaseRecord,
-} from './result.js'
-export { describeValue } from './describe-value.js'
-export {
-  useBackend,
-  activeBackend,
-  useBackendOptionsSchema,
-  BACKEND_NAMES,
-  type BackendName,
-  type BackendInfo,
-  type UseBackendOptions,
-} from './backend.js'
-export {
-  installWasmKernelFixes,
-  uninstallWasmKernelFixes,
-  wasmKernelFixesInstalled,
-  CPU_FALLBACK_KERNELS,
-  CPU_FALLBACK_REASONS,
-  TRANSPOSE_FREE_KERNELS,
-} from './backends/wasm-tuning.js'
-export { installComparisonGradients, ZERO_GRADIENT_KERNELS } from './backends/comparison-gradients.js'
-export { runOnCpu } from './backends/cpu-fallback.js'
-export { releaseWebgpu, webgpuRunning, type WebgpuAdapterInfo } from './backends/webgpu.js'
-export {
-  resolveDawnSettings,
-  webgpuOptionsSchema,
-  DEFAULT_DAWN_FLAGS,
-  WEBGPU_FEATURE_LEVELS,
-  type DawnSettings,
-  type WebgpuOptions,
-  type WebgpuFeatureLevel,
-} from './backends/dawn-settings.js'
-export { createOptimizer, setLearningRate, getLearningRate, optimizerSpecSchema, type OptimizerSpec } from './optimizer.js'
-export { createRng, SeedStreams, type Rng } from './rng.js'
-export { parseOptions } from './options.js'
-export { createLogger, readableDestination, silentLogger, type Logger, type LogLevel } from './logging.js'
-export { ConvergeError, ConfigError, ContractError, BackendError, NonFiniteLossError } from './errors.js'
-export { lrWarmup, warmupFactor, lrWarmupOptionsSchema, type LrWarmupOptions } from './tricks/lr-warmup.js'
-export { gradClip, clipByGlobalNorm, globalNorm, gradClipOptionsSchema, type GradClipOptions } from './tricks/grad-clip.js'
-export {
   syntheticClassification,
   syntheticClassificationOptionsSchema,
   type SyntheticClassificationOptions,
   type ClassificationBatch,
   type ClassificationOutput,
 } from './tasks/synthetic-classification.js'
-export type { RolloutBatch } from './rl/rollouts.js'
-export {
-  ADVANTAGE_NORMALIZATIONS,
-  advantageOptionsSchema,
-  createAdvantageEstimator,
-  EmaScale,
-  groupCentred,
-  groupMeans,
-  groupStds,
-  groupZScores,
-  type AdvantageEstimator,
-  type AdvantageNormalization,
-  type AdvantageOptions,
-  type ResolvedAdvantageOptions,
-} from './rl/advantages.js'
-export {
-  aggregateTokens,
-  clipFraction,
-  policyLoss,
-  policyLossOptionsSchema,
-  POLICY_LOSS_AGGREGATIONS,
-  type PolicyLossAggregation,
-  type PolicyLossInputs,
-  type PolicyLossOptions,
-} from './rl/policy-loss.js'
-export { k3, k3Tensor, klPenalty, K3_CLAMP } from './rl/kl.js'
-export {
-  applyRewardChannel,
-  AppealVerifier,
-  appealVerifierSchema,
-  isCleanChannel,
-  parseRewardChannel,
-  rewardChannelSchema,
-  type AppealVerifierOptions,
-  type RewardChannel,
-  type RewardChannelOptions,
-} from './rl/verifier.js'
+
+// General tricks
+export { lrWarmup, warmupFactor, lrWarmupOptionsSchema, type LrWarmupOptions } from './tricks/lr-warmup.js'
+export { gradClip, clipByGlobalNorm, globalNorm, gradClipOptionsSchema, type GradClipOptions } from './tricks/grad-clip.js'

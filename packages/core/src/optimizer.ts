@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs'
 import { z } from 'zod'
-import { parseOptions } from './options.js'
+import { parseOptions } from './parse-options.js'
 
 export const optimizerSpecSchema = z.discriminatedUnion('name', [
   z.object({

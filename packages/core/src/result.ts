@@ -1,4 +1,4 @@
-import type { BackendInfo } from './backend.js'
+import type { BackendInfo } from './backends/use-backend.js'
 import type { Metrics, Target } from './task.js'
 
 /** One evaluation on the held-out set. */

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino'
 import { z } from 'zod'
-import { BACKEND_NAMES } from './backend.js'
+import { BACKEND_NAMES } from './backends/use-backend.js'
 import type { RunContext } from './context.js'
 import { optimizerSpecSchema } from './optimizer.js'
 import type { EvalRecord, RunResult, TraceEvent } from './result.js'

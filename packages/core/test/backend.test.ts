@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import * as tf from '@tensorflow/tfjs'
-import { BackendError, useBackend, train, wasmKernelFixesInstalled } from '../src/index.js'
+import { BackendError, useBackend, train } from '../src/index.js'
+import { wasmKernelFixesInstalled } from '../src/backends/index.js'
 import { smallTask } from './helpers.js'
 
 describe('backends', () => {

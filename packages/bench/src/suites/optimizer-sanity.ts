@@ -1,5 +1,5 @@
 import { syntheticClassification } from '@converge/core'
-import { defineSuite } from '../suite.js'
+import { defineSuite } from '@converge/core/suite'
 
 /**
  * A suite whose outcome is known in advance, proving the bench end to end: Adam at its tuned

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { parseOptions } from '../options.js'
+import { parseOptions } from '../parse-options.js'
 
 /**
  * How Dawn (the WebGPU implementation behind the `webgpu` package) is asked for an adapter:

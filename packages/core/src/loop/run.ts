@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs'
 import type { Logger } from 'pino'
-import type { BackendInfo } from '../backend.js'
+import type { BackendInfo } from '../backends/use-backend.js'
 import type { ProvidedCapabilities } from '../capabilities/index.js'
 import type { PhaseInfo, PhaseSpec } from '../context.js'
 import { ContractError } from '../errors.js'

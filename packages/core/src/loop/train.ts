@@ -1,6 +1,6 @@
-import { useBackend } from '../backend.js'
+import { useBackend } from '../backends/use-backend.js'
 import { createLogger, silentLogger } from '../logging.js'
-import { parseOptions } from '../options.js'
+import { parseOptions } from '../parse-options.js'
 import type { RunResult, TraceEvent } from '../result.js'
 import { validateTricks } from '../hooks/validate-tricks.js'
 import { trainOptionsSchema, type TrainOptions } from '../train-options.js'

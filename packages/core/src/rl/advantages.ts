@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { parseOptions } from '../options.js'
+import { parseOptions } from '../parse-options.js'
 
 /**
  * How group-relative advantages are scaled. Every mode first subtracts the group's mean reward

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs'
 import { z } from 'zod'
-import { parseOptions } from '../options.js'
+import { parseOptions } from '../parse-options.js'
 import { createRng, type Rng } from '../rng.js'
 import type { HiddenStates } from '../capabilities/index.js'
 import type { Batch, LossParts, TaskDefinition, TaskInstance } from '../task.js'

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs'
-import type { BackendName } from '../backend.js'
+import type { BackendName } from '../backends/use-backend.js'
 import { ContractError } from '../errors.js'
 import { HOOKS, HOOK_NAMES, type HookName } from '../hooks/table.js'
 import { train } from '../loop/train.js'

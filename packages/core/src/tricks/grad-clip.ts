@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs'
 import { z } from 'zod'
-import { parseOptions } from '../options.js'
+import { parseOptions } from '../parse-options.js'
 import type { Trick } from '../trick.js'
 
 export const gradClipOptionsSchema = z

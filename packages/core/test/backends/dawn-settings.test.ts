@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { ConfigError, resolveDawnSettings } from '../../src/index.js'
+import { ConfigError } from '../../src/index.js'
+import { resolveDawnSettings } from '../../src/backends/index.js'
 
 describe('Dawn settings: options, then CONVERGE_DAWN_FLAGS / CONVERGE_WEBGPU_FEATURE_LEVEL, then defaults', () => {
   it('defaults to Vulkan in core mode, leaving EGL alone', () => {

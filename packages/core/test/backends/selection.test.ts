@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs'
 import { describe, expect, it } from 'vitest'
-import { BackendError, ConfigError, activeBackend, train, useBackend } from '../../src/index.js'
+import { BackendError, ConfigError, train, useBackend } from '../../src/index.js'
+import { activeBackend } from '../../src/backends/index.js'
 import { smallTask } from '../helpers.js'
 
 describe('backend selection', () => {

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { useBackend, wasmKernelFixesInstalled } from '../../src/index.js'
+import { useBackend } from '../../src/index.js'
+import { wasmKernelFixesInstalled } from '../../src/backends/index.js'
 import { expectWasmMatchesCpu, mismatches, normalInput, intInput, poisonWasmOutputs, runOn, withGradients, type InputSpec } from './kernel-check.js'
 
 // Every case draws fresh seeded inputs (a seed per case), runs on CPU and on tuned WASM, and

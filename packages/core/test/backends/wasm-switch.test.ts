@@ -1,15 +1,7 @@
 import * as tf from '@tensorflow/tfjs'
 import { describe, expect, it } from 'vitest'
-import {
-  BackendError,
-  CPU_FALLBACK_KERNELS,
-  TRANSPOSE_FREE_KERNELS,
-  activeBackend,
-  installWasmKernelFixes,
-  uninstallWasmKernelFixes,
-  useBackend,
-  wasmKernelFixesInstalled,
-} from '../../src/index.js'
+import { BackendError, useBackend } from '../../src/index.js'
+import { CPU_FALLBACK_KERNELS, TRANSPOSE_FREE_KERNELS, activeBackend, installWasmKernelFixes, uninstallWasmKernelFixes, wasmKernelFixesInstalled } from '../../src/backends/index.js'
 
 const REPLACED = [...TRANSPOSE_FREE_KERNELS, ...CPU_FALLBACK_KERNELS]
 /** The kernel function registered for each replaced kernel on wasm (undefined: none registered). */

@@ -3,7 +3,8 @@ import { createRequire } from 'node:module'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import * as tf from '@tensorflow/tfjs'
 import { describe, expect, it } from 'vitest'
-import { BackendError, SeedStreams, releaseWebgpu, silentLogger, syntheticClassification, train, useBackend, webgpuRunning, type WebgpuOptions } from '../../src/index.js'
+import { BackendError, SeedStreams, releaseWebgpu, silentLogger, syntheticClassification, train, useBackend } from '../../src/index.js'
+import { webgpuRunning, type WebgpuOptions } from '../../src/backends/index.js'
 import { expectClose, intInput, normalInput, runOn, withGradients, type InputSpec } from './kernel-check.js'
 
 /**
@@ -24,7 +25,7 @@ async function findAdapter(): Promise<{ options: WebgpuOptions; env: Record<stri
         { options: { dawnFlags: ['backend=opengl'] }, env: { CONVERGE_DAWN_FLAGS: 'backend=opengl' } },
       ]
   for (const candidate of candidates) {
-    const { resolveDawnSettings } = await import('../../src/index.js')
+    const { resolveDawnSettings } = await import('../../src/backends/index.js')
     const s = resolveDawnSettings(candidate.options)
     if (s.eglPlatform) process.env.EGL_PLATFORM = s.eglPlatform
     const adapter = await dawn.create([...s.flags]).requestAdapter({ featureLevel: s.featureLevel }).catch(() => null)

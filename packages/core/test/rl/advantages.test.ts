@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { ConfigError, createAdvantageEstimator, EmaScale, groupCentred, groupMeans, groupStds, groupZScores } from '../../src/index.js'
+import { ConfigError } from '../../src/index.js'
+import { createAdvantageEstimator, EmaScale, groupCentred, groupMeans, groupStds, groupZScores } from '../../src/rl/index.js'
 
 const close = (got: ArrayLike<number>, want: readonly number[], digits = 5) => {
   expect(got.length).toBe(want.length)

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { k3, k3Tensor, klPenalty, useBackend } from '../../src/index.js'
+import { k3, k3Tensor, klPenalty } from '../../src/rl/index.js'
+import { useBackend } from '../../src/index.js'
 
 beforeAll(async () => {
   await useBackend('cpu')

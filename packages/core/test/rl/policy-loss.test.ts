@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { aggregateTokens, clipFraction, policyLoss, useBackend } from '../../src/index.js'
+import { aggregateTokens, clipFraction, policyLoss } from '../../src/rl/index.js'
+import { useBackend } from '../../src/index.js'
 
 beforeAll(async () => {
   await useBackend('cpu')

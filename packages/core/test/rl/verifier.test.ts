@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { AppealVerifier, applyRewardChannel, ConfigError, createRng, isCleanChannel, parseRewardChannel } from '../../src/index.js'
+import { AppealVerifier, applyRewardChannel, isCleanChannel, parseRewardChannel } from '../../src/rl/index.js'
+import { ConfigError, createRng } from '../../src/index.js'
 
 const rate = (values: Float32Array, where: (i: number) => boolean): number => {
   let n = 0

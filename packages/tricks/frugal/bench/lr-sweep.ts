@@ -11,7 +11,7 @@
  */
 import { appendFileSync, readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
-import { charLm } from '@converge/bench'
+import { charLm } from '@converge/tasks'
 import { bestMetric, train, type Target } from '@converge/core'
 import { collectStateBytes, FRUGAL_ARMS, FRUGAL_TASK_OPTIONS, type FrugalArmDefinition } from '../src/bench-suite.js'
 import { frugal } from '../src/frugal.js'

@@ -12,7 +12,7 @@
  */
 import { appendFileSync, readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
-import type { BenchSize } from '@converge/bench'
+import type { BenchSize } from '@converge/core/suite'
 import { bestMetric, stepsToTarget, train, type EvalRecord, type Target } from '@converge/core'
 import { FRUGAL_TASK_OPTIONS, frugalSuite } from '../src/bench-suite.js'
 

@@ -1,4 +1,5 @@
-import { charLm, defineSuite, type ArmSpec, type BenchSize, type CharLmOptions, type RunExtras, type TargetSpec } from '@converge/bench'
+import { charLm, type CharLmOptions } from '@converge/tasks'
+import { defineSuite, type ArmSpec, type BenchSize, type RunExtras, type TargetSpec } from '@converge/core/suite'
 import type { Target, Trick } from '@converge/core'
 import { frugal, galoreLike, plainAdam, type OptimizerTrick } from './frugal.js'
 import { adamStateBytes } from './state-bytes.js'

@@ -1,6 +1,6 @@
 import type { TaskDefinition } from '@converge/core'
 import { trickContractSuite } from '@converge/core/testing'
-import { charLm } from '@converge/bench'
+import { charLm } from '@converge/tasks'
 import { frugal, galoreLike } from '../src/index.js'
 
 // A tiny char-LM: two residual blocks give four projectable 2-D kernels (16×64 and 64×16).

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { ConfigError, createRng, train } from '@converge/core'
-import { charLm } from '@converge/bench'
+import { charLm } from '@converge/tasks'
 import { FrugalOptimizer, frugal, galoreLike, plainAdam } from '../src/index.js'
 import { cloneVariables, makeVariables, maxAbsDiff, randomGrads, step } from './helpers.js'
 

@@ -1,4 +1,5 @@
-import { defineSuite, rlArithmetic, type ArmSpec, type BenchSuite, type RlArithmeticOptions, type RunExtras } from '@converge/bench'
+import { defineSuite, type ArmSpec, type BenchSuite, type RunExtras } from '@converge/core/suite'
+import { rlArithmetic, type RlArithmeticOptions } from '@converge/tasks'
 import type { OptimizerSpec, Trick } from '@converge/core'
 import { noisyReward, type NoisyRewardOptions, type NoisyRewardStats } from './noisy-reward.js'
 

@@ -1,4 +1,5 @@
-import { ContractError, EmaScale, groupCentred, groupZScores, parseOptions, type Rng, type RolloutBatch, type Trick } from '@converge/core'
+import { ContractError, parseOptions, type Rng, type RolloutBatch, type Trick } from '@converge/core'
+import { EmaScale, groupCentred, groupZScores } from '@converge/core/rl'
 import { z } from 'zod'
 import { AppealEstimator, appealEstimatorOptionsSchema } from './appeal-estimator.js'
 import { backwardCorrect, forwardWeights } from './corrections.js'

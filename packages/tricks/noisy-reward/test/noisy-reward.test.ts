@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import { ConfigError, ContractError, createRng, groupCentred, groupZScores, train, type RolloutBatch, type Trick } from '@converge/core'
+import { ConfigError, ContractError, createRng, train, type RolloutBatch, type Trick } from '@converge/core'
+import { groupCentred, groupZScores } from '@converge/core/rl'
 import { trickContractSuite } from '@converge/core/testing'
-import { rlArithmetic, type RlArithmeticOptions } from '@converge/bench'
+import { rlArithmetic, type RlArithmeticOptions } from '@converge/tasks'
 import { noisyReward } from '../src/index.js'
 
 /** Random 0/1 rewards in groups of G, some all-equal. */

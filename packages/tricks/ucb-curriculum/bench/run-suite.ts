@@ -9,7 +9,8 @@
 import { writeFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { stepsToTarget, train, type Target } from '@converge/core'
-import { bootstrapMedianRatioCI, median, pairedSpeedups, type BenchSize, type BenchSuite, type RunExtras } from '@converge/bench'
+import { bootstrapMedianRatioCI, median, pairedSpeedups } from '@converge/bench'
+import { type BenchSize, type BenchSuite, type RunExtras } from '@converge/core/suite'
 import { BALANCED_MIXTURE, HELPFUL_MIXTURE, ucbBenchTask, ucbCoinControlSuite, ucbCurriculumSuite } from '../src/bench-suite.js'
 
 const { values } = parseArgs({

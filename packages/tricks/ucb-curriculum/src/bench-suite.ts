@@ -1,5 +1,6 @@
 import type { RunResult, Trick } from '@converge/core'
-import { defineSuite, rlArithmetic, type ArmSpec, type BenchSuite, type RlArithmeticOptions, type RunExtras, type RunRecordLike, type SuitePlot } from '@converge/bench'
+import { defineSuite, type ArmSpec, type BenchSuite, type RunExtras, type RunRecordLike, type SuitePlot } from '@converge/core/suite'
+import { rlArithmetic, type RlArithmeticOptions } from '@converge/tasks'
 import type { AllocationLog } from './allocation-log.js'
 import { allocationRecorder } from './allocation-recorder.js'
 import { oracleCurriculum } from './oracle-curriculum.js'

@@ -1,5 +1,5 @@
 import type { RunResult } from '@converge/core'
-import type { RunRecordLike } from '@converge/bench'
+import type { RunRecordLike } from '@converge/core/suite'
 import { describe, expect, it } from 'vitest'
 import { allocationPlot, collectAllocation, COIN_MIXTURE, HELPFUL_MIXTURE, ucbCoinControlSuite, ucbCurriculumSuite } from '../src/bench-suite.js'
 import { allocationRecorder, ucbCurriculum } from '../src/index.js'

@@ -1,5 +1,5 @@
 import type { TaskDefinition } from '@converge/core'
-import { rlArithmetic, type RlArithmeticOptions } from '@converge/bench'
+import { rlArithmetic, type RlArithmeticOptions } from '@converge/tasks'
 
 /** A small mixture for tests: one saturated, one learnable and one out-of-reach source. */
 export const SMALL_MIXTURE: RlArithmeticOptions = {

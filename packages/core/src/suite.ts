@@ -1,4 +1,7 @@
-import type { EvalRecord, OptimizerSpec, RunResult, Target, TaskDefinition, Trick } from '@converge/core'
+import type { OptimizerSpec } from './optimizer.js'
+import type { EvalRecord, RunResult } from './result.js'
+import type { Target, TaskDefinition } from './task.js'
+import type { Trick } from './trick.js'
 
 /** `quick` is what the default `pnpm bench` runs; `full` is the size the method cards quote. */
 export type BenchSize = 'quick' | 'full'

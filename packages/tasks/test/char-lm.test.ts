@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { ConfigError, createRng, SeedStreams, silentLogger, train } from '@converge/core'
-import { charLm, charLmSource } from '../src/tasks/char-lm.js'
+import { charLm, charLmSource } from '../src/index.js'
 
 beforeAll(async () => {
   await tf.setBackend('cpu')

@@ -1,24 +1,18 @@
 import * as tf from '@tensorflow/tfjs'
+import { createRng, parseOptions, type Batch, type LossParts, type Metrics, type TaskDefinition, type TaskInstance } from '@converge/core'
 import {
   AppealVerifier,
   appealVerifierSchema,
   advantageOptionsSchema,
   applyRewardChannel,
   createAdvantageEstimator,
-  createRng,
   isCleanChannel,
   klPenalty,
-  parseOptions,
   policyLoss,
   policyLossOptionsSchema,
   rewardChannelSchema,
-  type Batch,
-  type LossParts,
-  type Metrics,
   type RolloutBatch,
-  type TaskDefinition,
-  type TaskInstance,
-} from '@converge/core'
+} from '@converge/core/rl'
 import { z } from 'zod'
 
 /**

@@ -1,12 +1,12 @@
 import * as tf from '@tensorflow/tfjs'
 import { z } from 'zod'
-import { installComparisonGradients } from './backends/comparison-gradients.js'
-import { webgpuOptionsSchema, type WebgpuOptions } from './backends/dawn-settings.js'
-import { installWasmKernelFixes, uninstallWasmKernelFixes, wasmKernelFixesInstalled } from './backends/wasm-tuning.js'
-import { startWebgpuBackend, type WebgpuAdapterInfo } from './backends/webgpu.js'
-import { BackendError } from './errors.js'
-import { parseOptions } from './options.js'
-import { isInstalled } from './backends/installed.js'
+import { installComparisonGradients } from './comparison-gradients.js'
+import { webgpuOptionsSchema, type WebgpuOptions } from './dawn-settings.js'
+import { installWasmKernelFixes, uninstallWasmKernelFixes, wasmKernelFixesInstalled } from './wasm-tuning.js'
+import { startWebgpuBackend, type WebgpuAdapterInfo } from './webgpu.js'
+import { BackendError } from '../errors.js'
+import { parseOptions } from '../parse-options.js'
+import { isInstalled } from './installed.js'
 
 export const BACKEND_NAMES = ['auto', 'tensorflow', 'wasm', 'cpu', 'webgpu'] as const
 export type BackendName = (typeof BACKEND_NAMES)[number]

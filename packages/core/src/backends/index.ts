@@ -1,0 +1,34 @@
+/**
+ * `@converge/core/backends`: backend internals for benchmarks and diagnostics — the WASM kernel
+ * fixes, CPU fallbacks, comparison gradients and WebGPU (Dawn) settings. A training script needs
+ * only `useBackend` and `BackendInfo` from the package root.
+ */
+export {
+  useBackend,
+  activeBackend,
+  useBackendOptionsSchema,
+  BACKEND_NAMES,
+  type BackendName,
+  type BackendInfo,
+  type UseBackendOptions,
+} from './use-backend.js'
+export {
+  installWasmKernelFixes,
+  uninstallWasmKernelFixes,
+  wasmKernelFixesInstalled,
+  CPU_FALLBACK_KERNELS,
+  CPU_FALLBACK_REASONS,
+  TRANSPOSE_FREE_KERNELS,
+} from './wasm-tuning.js'
+export { installComparisonGradients, ZERO_GRADIENT_KERNELS } from './comparison-gradients.js'
+export { runOnCpu } from './cpu-fallback.js'
+export { releaseWebgpu, webgpuRunning, type WebgpuAdapterInfo } from './webgpu.js'
+export {
+  resolveDawnSettings,
+  webgpuOptionsSchema,
+  DEFAULT_DAWN_FLAGS,
+  WEBGPU_FEATURE_LEVELS,
+  type DawnSettings,
+  type WebgpuOptions,
+  type WebgpuFeatureLevel,
+} from './dawn-settings.js'

@@ -1,0 +1,34 @@
+/**
+ * `@converge/tasks`: the bench's task families, each a `TaskDefinition` with typed capabilities.
+ * The synthetic classification task lives in `@converge/core` (the contract kit's default) and is
+ * re-exported here so every bench task has one home.
+ */
+export {
+  syntheticClassification,
+  syntheticClassificationOptionsSchema,
+  type SyntheticClassificationOptions,
+  type ClassificationBatch,
+  type ClassificationOutput,
+} from '@converge/core'
+export {
+  charLm,
+  charLmSource,
+  charLmOptionsSchema,
+  type CharLmOptions,
+  type CharLmBatch,
+  type CharLmOutput,
+  type MarkovSource,
+} from './char-lm.js'
+export {
+  rlArithmetic,
+  rlArithmeticOptionsSchema,
+  rlArithmeticSourceSchema,
+  DEFAULT_RL_SOURCES,
+  RL_SOURCE_ROLES,
+  type RlArithmeticOptions,
+  type RlArithmeticSource,
+  type RlArithmeticBatch,
+  type RlArithmeticOutput,
+  type RlArithmeticInstance,
+  type RlSourceRole,
+} from './rl-arithmetic.js'
