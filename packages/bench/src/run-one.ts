@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs'
 import * as tf from '@tensorflow/tfjs'
 import { NonFiniteLossError, stepsToTarget, train, type BackendInfo, type BackendName, type EvalRecord, type Trick } from '@converge/core'
 import { configHash, type RunRecord } from './records.js'
-import type { ArmSpec, BenchSize, BenchSuite } from '@converge/core/suite'
+import { armOptimizer, NO_HYPERPARAMS, type ArmSpec, type BenchSize, type BenchSuite } from '@converge/core/suite'
 
 /** Everything that defines one run of a suite (the seed aside, hashed into `configHash`). */
 export interface RunJob {
@@ -29,12 +29,12 @@ export function findArm(suite: BenchSuite, name: string): ArmSpec {
 /** The settings hash of an arm: tricks (as instantiated) and task options included. */
 export function armConfigHash(suite: BenchSuite, arm: ArmSpec, job: Omit<RunJob, 'seed' | 'configHash' | 'arm' | 'suite'>): string {
   const task = (arm.task ?? suite.task)(job.size)
-  const tricks = arm.tricks().map((t: Trick) => ({ name: t.name, options: t.options ?? {} }))
+  const tricks = arm.tricks(NO_HYPERPARAMS).map((t: Trick) => ({ name: t.name, options: t.options ?? {} }))
   return configHash({
     suite: suite.name,
     arm: arm.name,
     tricks,
-    optimizer: arm.optimizer ?? null,
+    optimizer: armOptimizer(arm, NO_HYPERPARAMS) ?? null,
     task: { name: task.name, options: task.options, optimizer: task.optimizer },
     size: job.size,
     maxSteps: job.maxSteps,
@@ -78,7 +78,9 @@ function gitRevision(): string | null {
  */
 export async function runOne(suite: BenchSuite, job: RunJob, onProgress: ProgressFn = () => {}): Promise<RunRecord> {
   const arm = findArm(suite, job.arm)
-  const tricks = arm.tricks()
+  if (arm.tune) throw new RangeError(`arm "${arm.name}" of suite "${suite.name}" has a tune grid, which this bench does not run yet`)
+  const tricks = arm.tricks(NO_HYPERPARAMS)
+  const optimizer = armOptimizer(arm, NO_HYPERPARAMS)
   const task = (arm.task ?? suite.task)(job.size)
   const history: EvalRecord[] = []
   let steps = 0
@@ -94,7 +96,7 @@ export async function runOne(suite: BenchSuite, job: RunJob, onProgress: Progres
       evalEvery: job.evalEvery,
       backend: job.backend,
       tunedWasm: job.tunedWasm,
-      ...(arm.optimizer ? { optimizer: arm.optimizer } : {}),
+      ...(optimizer ? { optimizer } : {}),
       onStep: (r, ctx) => {
         steps = r.step
         backend = ctx.backend
@@ -120,7 +122,7 @@ export async function runOne(suite: BenchSuite, job: RunJob, onProgress: Progres
     configHash: job.configHash,
     task: { name: task.name, options: task.options },
     tricks: tricks.map((t) => ({ name: t.name, options: t.options ?? {} })),
-    optimizer: (arm.optimizer as Record<string, unknown> | undefined) ?? null,
+    optimizer: (optimizer as Record<string, unknown> | undefined) ?? null,
     backend: result?.backend ?? (backend as BackendInfo | null) ?? { requested: job.backend, name: 'unknown', tfjsVersion: tf.version.tfjs },
     maxSteps: job.maxSteps,
     evalEvery: job.evalEvery,

@@ -9,14 +9,35 @@ export type BenchSize = 'quick' | 'full'
 /** Per-run numbers an arm records beside its result (e.g. optimizer-state bytes, an allocation trace). */
 export type RunExtras = Record<string, number | string | readonly number[]>
 
+/**
+ * Hyperparameters the bench chose for an arm from its `tune` grid (e.g. `{ lr: 0.003 }`); empty for
+ * an arm without a grid.
+ */
+export type Hyperparams = Readonly<Record<string, number>>
+
+/**
+ * A search space tuned per arm on tuning seeds disjoint from the reported ones (AlgoPerf's
+ * external-tuning rule): every combination of the listed values is tried, the one with the best
+ * median steps-to-target wins, and the reported seeds run at it.
+ */
+export type TuneSpec = Readonly<Record<string, readonly number[]>>
+
 /** One arm of an ablation: a list of tricks (or none: a baseline) and optional overrides. */
 export interface ArmSpec {
   readonly name: string
   readonly description?: string
-  /** Fresh tricks for one run; called once per run. Return [] for a baseline arm. */
-  tricks(): Trick[]
-  /** Replaces the task's optimizer for this arm (e.g. the arm's tuned learning rate). */
-  readonly optimizer?: OptimizerSpec
+  /**
+   * Fresh tricks for one run; called once per run with the hyperparameters chosen from `tune`
+   * (empty without it). Return [] for a baseline arm.
+   */
+  tricks(hp: Hyperparams): Trick[]
+  /** Search space for this arm, e.g. `{ lr: [1e-3, 3e-3, 1e-2] }`; read by `tricks` and `optimizer`. */
+  readonly tune?: TuneSpec
+  /**
+   * Replaces the task's optimizer for this arm: a fixed spec, or one built from the tuned
+   * hyperparameters (e.g. `(hp) => ({ name: 'adam', learningRate: hp.lr })`).
+   */
+  readonly optimizer?: OptimizerSpec | ((hp: Hyperparams) => OptimizerSpec)
   /**
    * Replaces the suite's task for this arm, e.g. a noise-free ceiling arm. Seeds stay paired (the
    * same seed streams), but say in the suite's notes what differs.
@@ -31,6 +52,8 @@ export interface ArmSpec {
 
 export interface SizeConfig {
   readonly seeds: number
+  /** Seeds for tuning arms with a `tune` grid, disjoint from the reported seeds (default 2). */
+  readonly tuningSeeds?: number
   readonly maxSteps: number
   readonly evalEvery: number
 }
@@ -84,4 +107,12 @@ export interface RunRecordLike {
 /** Identity helper that keeps a suite's literal types. */
 export function defineSuite(suite: BenchSuite): BenchSuite {
   return suite
+}
+
+/** Hyperparameters of an arm run without tuning. */
+export const NO_HYPERPARAMS: Hyperparams = Object.freeze({})
+
+/** The arm's optimizer override at the given hyperparameters, if it has one. */
+export function armOptimizer(arm: ArmSpec, hp: Hyperparams): OptimizerSpec | undefined {
+  return typeof arm.optimizer === 'function' ? arm.optimizer(hp) : arm.optimizer
 }

@@ -12,7 +12,7 @@
  */
 import { appendFileSync, readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
-import type { BenchSize } from '@converge/core/suite'
+import { armOptimizer, NO_HYPERPARAMS, type BenchSize } from '@converge/core/suite'
 import { bestMetric, stepsToTarget, train, type EvalRecord, type Target } from '@converge/core'
 import { FRUGAL_TASK_OPTIONS, frugalSuite } from '../src/bench-suite.js'
 
@@ -62,12 +62,12 @@ async function run(): Promise<Row[]> {
   const jobs = seeds.flatMap((seed) => arms.map((arm) => ({ arm, seed })))
   for (const [i, { arm, seed }] of jobs.entries()) {
     if (i % n !== k) continue
-    const tricks = arm.tricks()
+    const tricks = arm.tricks(NO_HYPERPARAMS)
     const started = performance.now()
     const result = await train({
       task,
       tricks,
-      ...(arm.optimizer ? { optimizer: arm.optimizer } : {}),
+      ...(arm.optimizer ? { optimizer: armOptimizer(arm, NO_HYPERPARAMS)! } : {}),
       maxSteps: cfg.maxSteps,
       evalEvery: cfg.evalEvery,
       seed,

@@ -10,7 +10,7 @@ import { writeFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { stepsToTarget, train, type Target } from '@converge/core'
 import { bootstrapMedianRatioCI, median, pairedSpeedups } from '@converge/bench'
-import { type BenchSize, type BenchSuite, type RunExtras } from '@converge/core/suite'
+import { armOptimizer, NO_HYPERPARAMS, type BenchSize, type BenchSuite, type RunExtras } from '@converge/core/suite'
 import { BALANCED_MIXTURE, HELPFUL_MIXTURE, ucbBenchTask, ucbCoinControlSuite, ucbCurriculumSuite } from '../src/bench-suite.js'
 
 const { values } = parseArgs({
@@ -66,8 +66,8 @@ for (const suite of suites) {
   for (const arm of suite.arms.filter((a) => armNames.includes(a.name))) {
     const row = { arm: arm.name, steps: [] as number[], extras: [] as RunExtras[], finals: [] as number[], msPerStep: [] as number[] }
     for (let seed = 1; seed <= seeds; seed++) {
-      const tricks = arm.tricks()
-      const result = await train({ task: suite.task(size), tricks, seed, maxSteps, evalEvery: cfg.evalEvery, backend: 'wasm', ...(arm.optimizer ? { optimizer: arm.optimizer } : {}) })
+      const tricks = arm.tricks(NO_HYPERPARAMS)
+      const result = await train({ task: suite.task(size), tricks, seed, maxSteps, evalEvery: cfg.evalEvery, backend: 'wasm', ...(arm.optimizer ? { optimizer: armOptimizer(arm, NO_HYPERPARAMS)! } : {}) })
       const s = stepsToTarget(result.history, target)
       row.steps.push(s ?? Infinity)
       row.finals.push(result.history.at(-1)?.metrics[target.metric] ?? Number.NaN)

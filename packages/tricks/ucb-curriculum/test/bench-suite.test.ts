@@ -14,7 +14,7 @@ describe('ucb-curriculum bench suites', () => {
       expect(suite.cost).toEqual({ name: 'rollouts', perStep: 128 })
       const task = suite.task('quick') as unknown as { rolloutsPerStep: number }
       expect(task.rolloutsPerStep).toBe(128)
-      for (const arm of suite.arms) expect(arm.tricks().length).toBe(1) // fresh tricks per run
+      for (const arm of suite.arms) expect(arm.tricks({}).length).toBe(1) // fresh tricks per run
     }
     expect(ucbCurriculumSuite.name).toBe('ucb-curriculum')
     expect(HELPFUL_MIXTURE.filter((s) => s.role === 'learnable')).toHaveLength(2)
