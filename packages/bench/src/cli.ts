@@ -14,12 +14,14 @@ import { findConfigFile, loadConfig } from './config.js'
 import { WorkerPool, InProcessExecutor, type Executor } from './executor.js'
 import { CONSOLE_EXTRA_COLUMNS, fmtTarget, renderConsole, renderMarkdownExtras, renderMarkdownTable } from './format.js'
 import { ProgressReporter } from './progress.js'
+import type { QueueAddress } from './queue/connection.js'
 import { runAblation } from './runner.js'
 import type { BenchSize } from '@converge/core/suite'
 
 const HELP = `converge-bench: ablations with paired seeds, steps-to-target, bootstrap CIs, reports and plots
 
 Usage: converge-bench [options]          (in this repository: pnpm bench [options])
+       converge-bench worker --queue <url>   (runs queued jobs; see worker --help)
 
   --list               list the suites (with their arms) and exit
   --suite <names>      run only these suites (comma-separated; default: all)
@@ -32,6 +34,9 @@ Usage: converge-bench [options]          (in this repository: pnpm bench [option
   --backend <name>     ${BACKEND_NAMES.join(' | ')} (default: auto)
   --stock-wasm         run WASM without converge's kernel fixes (for comparison)
   --jobs <n>           worker processes (default: number of cores, here ${availableParallelism()})
+  --queue <url>        run through a Redis queue (redis://host:port[/db]) on \`converge-bench worker\`
+                       processes, on this or other machines, instead of local workers; see
+                       docs/scale-out.md and \`converge-bench worker --help\`
   --out <dir>          output folder (default: bench-results); one subfolder per suite
   --config <file>      bench config (default: converge-bench.config.ts in the current folder)
   --help               this text
@@ -55,6 +60,8 @@ const list = (v: string | string[] | undefined): string[] | undefined =>
   v === undefined ? undefined : [v].flat().flatMap((x) => x.split(',')).map((x) => x.trim()).filter(Boolean)
 
 export async function main(argv: string[]): Promise<number> {
+  // Loaded on demand: a local bench never loads the queue client.
+  if (argv[0] === 'worker') return (await import('./queue/worker-command.js')).workerMain(argv.slice(1))
   let values: ReturnType<typeof parse>['values']
   function parse() {
     return parseArgs({
@@ -73,6 +80,7 @@ export async function main(argv: string[]): Promise<number> {
         backend: { type: 'string' },
         'stock-wasm': { type: 'boolean' },
         jobs: { type: 'string' },
+        queue: { type: 'string' },
         out: { type: 'string' },
         config: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -98,6 +106,7 @@ export async function main(argv: string[]): Promise<number> {
   let evalEvery: number | undefined
   let jobs: number
   let backend: BackendName
+  let queue: QueueAddress | null = null
   try {
     if (values.quick && values.full) throw new UsageError('--quick and --full exclude each other')
     size = values.full ? 'full' : 'quick'
@@ -107,6 +116,10 @@ export async function main(argv: string[]): Promise<number> {
     jobs = positiveInt('jobs', values.jobs) ?? availableParallelism()
     backend = (values.backend ?? 'auto') as BackendName
     if (!BACKEND_NAMES.includes(backend)) throw new UsageError(`--backend: got "${values.backend}"; expected one of ${BACKEND_NAMES.join(', ')}`)
+    if (values.queue !== undefined) {
+      if (values.jobs !== undefined) throw new UsageError('--jobs and --queue exclude each other: with a queue, each worker sets its own --jobs')
+      queue = (await import('./queue/connection.js')).parseQueueUrl(values.queue)
+    }
     configPath = findConfigFile(process.cwd(), values.config)
     config = await loadConfig(configPath)
   } catch (e) {
@@ -143,7 +156,11 @@ export async function main(argv: string[]): Promise<number> {
     }
   }
   const out = resolve(values.out ?? 'bench-results')
-  const executor: Executor = jobs > 1 ? new WorkerPool(jobs, configPath) : new InProcessExecutor(suites)
+  const executor: Executor = queue
+    ? await queueExecutor(queue)
+    : jobs > 1
+      ? new WorkerPool(jobs, configPath)
+      : new InProcessExecutor(suites)
   const progress = new ProgressReporter()
   let interrupted = false
   const onSigint = () => {
@@ -156,7 +173,8 @@ export async function main(argv: string[]): Promise<number> {
   process.once('SIGINT', onSigint)
   process.once('SIGTERM', onSigint)
 
-  console.error(`converge-bench: ${suites.length} suite(s) at ${size} size, ${jobs} worker(s), backend ${backend}, output ${out}`)
+  const where = queue ? `queue ${queue.display}` : `${jobs} worker(s)`
+  console.error(`converge-bench: ${suites.length} suite(s) at ${size} size, ${where}, backend ${backend}, output ${out}`)
   let status = 0
   try {
     for (const suite of suites) {
@@ -197,6 +215,17 @@ export async function main(argv: string[]): Promise<number> {
   writeIndex(out, config.suites.map((x) => x.name))
   console.error(`converge-bench: done; index ${join(out, 'report.md')}`)
   return status
+}
+
+/** The coordinator's executor: runs go onto the queue at `address`, records come back from workers. */
+async function queueExecutor(address: QueueAddress): Promise<Executor> {
+  const { QueueExecutor } = await import('./queue/queue-executor.js')
+  const { codeRevision } = await import('./queue/revision.js')
+  return new QueueExecutor(address, {
+    revision: codeRevision(),
+    onNoWorkers: () =>
+      console.error(`converge-bench: no worker is connected to ${address.display} yet; start one with: converge-bench worker --queue ${address.display}`),
+  })
 }
 
 /** <out>/report.md: every suite found in the folder (configured suites first, in order), with its table and a link to its report. */
