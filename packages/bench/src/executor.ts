@@ -24,6 +24,7 @@ export class InProcessExecutor implements Executor {
 }
 
 type WorkerMessage =
+  | { type: 'ready' }
   | { type: 'progress'; step: number }
   | { type: 'done'; record: RunRecord }
   | { type: 'error'; message: string; stack?: string }
@@ -31,6 +32,8 @@ type WorkerMessage =
 interface Slot {
   child: ChildProcess
   busy: boolean
+  /** Resolves once the worker has loaded the config and can take a job. */
+  ready: Promise<void>
 }
 
 /**
@@ -56,9 +59,24 @@ export class WorkerPool implements Executor {
       execArgv: ['--import', import.meta.resolve('tsx')],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     })
-    const slot: Slot = { child, busy: false }
+    const ready = new Promise<void>((resolve) => {
+      const onReady = (m: WorkerMessage) => {
+        if (m.type !== 'ready') return
+        child.off('message', onReady)
+        resolve()
+      }
+      child.on('message', onReady)
+      child.once('exit', () => resolve())
+    })
+    const slot: Slot = { child, busy: false, ready }
     this.slots.push(slot)
     return slot
+  }
+
+  /** Starts every worker process now and waits until each can take a job (a long-lived worker's start-up). */
+  async warm(): Promise<void> {
+    while (this.slots.length < this.concurrency) this.spawn()
+    await Promise.all(this.slots.map((s) => s.ready))
   }
 
   /** A slot marked busy before anyone else can see it (two lanes may ask at once). */
@@ -84,6 +102,7 @@ export class WorkerPool implements Executor {
     try {
       return await new Promise<RunRecord>((resolve, reject) => {
         const onMessage = (m: WorkerMessage) => {
+          if (m.type === 'ready') return
           if (m.type === 'progress') onProgress(m.step)
           else {
             cleanup()

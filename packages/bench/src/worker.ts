@@ -34,3 +34,4 @@ process.on('message', (m: { type: 'run'; job: RunJob } | { type: 'exit' }) => {
   )
 })
 process.on('disconnect', () => process.exit(0))
+send({ type: 'ready' })

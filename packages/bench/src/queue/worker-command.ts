@@ -106,6 +106,8 @@ export async function runWorker(options: WorkerCommandOptions, log: (line: strin
     return job
   }
 
+  // Start the run processes before taking runs, so no run waits on a process start.
+  await pool.warm()
   const worker = new Worker<QueuedRun, QueuedResult, string>(
     QUEUE_NAME,
     async (bull) => {
@@ -133,7 +135,7 @@ export async function runWorker(options: WorkerCommandOptions, log: (line: strin
     if (bull) log(`worker: ${bull.data.job.suite}/${bull.data.job.arm}/seed ${bull.data.job.seed} failed: ${err.message}`)
   })
   worker.on('error', (err) => log(`worker: ${err.message}`))
-  log(`worker: ${options.jobs} job(s) at a time on ${address.display}, revision ${revision}, config ${options.configPath}`)
+  log(`worker: ready, ${options.jobs} job(s) at a time on ${address.display}, revision ${revision}, config ${options.configPath}`)
 
   return new Promise<number>((resolve) => {
     const stop = () => {
