@@ -66,6 +66,16 @@ export interface RunResult {
   /** Why the run ended early, when a trick or the user stopped it. */
   readonly stopReason: string | null
   readonly trace?: readonly TraceEvent[]
+  /** Set when the run continued from a checkpoint (`resume`): which one, and any newer ones it had to skip as damaged. */
+  readonly resumedFrom?: ResumeInfo
+}
+
+/** The checkpoint a run resumed from. */
+export interface ResumeInfo {
+  readonly step: number
+  readonly path: string
+  /** Newer checkpoints that failed verification, with why (the run fell back past them). */
+  readonly skipped: readonly string[]
 }
 
 /**

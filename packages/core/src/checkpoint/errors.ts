@@ -1,0 +1,6 @@
+import { ConvergeError } from '../errors.js'
+
+/** A checkpoint that cannot be written, read or resumed from: corrupt, truncated, from other settings or another format version. */
+export class CheckpointError extends ConvergeError {
+  override name = 'CheckpointError'
+}
