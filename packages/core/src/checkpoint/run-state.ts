@@ -24,7 +24,7 @@ interface RunState {
   /** Phases that had ended. */
   readonly phases: PhaseRecord[]
   /** The phase in progress and how far it got. */
-  readonly active: { readonly name: string; readonly stepsTaken: number }
+  readonly active: { readonly name: string; readonly startStep: number; readonly stepsTaken: number }
   readonly streams: Record<string, RngState>
   /** The streams when the active phase began (before its optimizer was built), to rebuild that optimizer identically. */
   readonly phaseStartStreams: Record<string, RngState>
@@ -128,7 +128,11 @@ async function captureRun(run: Run, tensors: TensorRecord[]): Promise<unknown> {
   const trickStates: Record<string, TrickState> = {}
   for (const t of run.driver.tricks) if (t.state) trickStates[t.name] = t.state()
   try {
-    const state: RunState = {
+    // Task and tricks first, each under its own name, so an error points at whose state it is.
+    const tricks: Record<string, unknown> = {}
+    for (const [name, st] of Object.entries(trickStates)) tricks[name] = await encodeState(st, `trick "${name}"'s state`, tensors)
+    const task = await encodeState(taskState, `task "${run.o.task.name}"'s state`, tensors)
+    const state: Omit<RunState, 'task' | 'tricks'> = {
       step: run.step,
       stopReason: run.stopReason,
       reachedAt: run.reachedAt,
@@ -138,16 +142,14 @@ async function captureRun(run: Run, tensors: TensorRecord[]): Promise<unknown> {
       terms: run.terms.state(),
       history: run.history,
       phases: run.phases,
-      active: { name: active.name, stepsTaken: active.stepsTaken },
+      active: { name: active.name, startStep: active.startStep, stepsTaken: active.stepsTaken },
       streams: run.streams.state(),
       phaseStartStreams: run.phaseStartStreams,
       variables: { names: variables.map((v) => v.name), values: variables },
       optimizer,
-      task: taskState,
-      tricks: trickStates,
       progressAt: run.progress.lastAt,
     }
-    return await encodeState(state, 'run state', tensors)
+    return { ...((await encodeState(state, 'run state', tensors)) as object), task, tricks }
   } finally {
     disposeTensors([optimizer.weights.map((w) => w.tensor), Object.values(optimizer.extras), taskState, Object.values(trickStates)])
   }
@@ -234,6 +236,7 @@ export class ResumePoint {
       run.terms.loadState(s.terms)
       run.history.splice(0, run.history.length, ...s.history)
       run.phases.splice(0, run.phases.length, ...s.phases)
+      active.startStep = s.active.startStep
       active.stepsTaken = s.active.stepsTaken
       run.progress.lastAt = s.progressAt
     } finally {

@@ -35,7 +35,8 @@ export interface ActivePhase {
   readonly objective: ((batch: Batch) => LossParts) | null
   /** The trick that runs the phase (null for main). */
   readonly owner: Trick | null
-  readonly startStep: number
+  /** Steps taken before the phase began (restored on resume: a resumed run skips the phases before). */
+  startStep: number
   readonly cost: number
   /** Steps taken in this phase. */
   stepsTaken: number
