@@ -140,3 +140,27 @@ describe('loading trained weights', () => {
     }
   })
 })
+
+describe('the contract kit checks resume through a real checkpoint', () => {
+  const counting = (withState: boolean) => {
+    let steps = 0
+    return {
+      name: 'counting-decay',
+      learningRate: (_ctx: unknown, lr: number) => lr / (1 + 0.2 * steps),
+      afterStep: () => void steps++,
+      ...(withState ? { state: () => ({ steps }), loadState: (s: Record<string, unknown>) => void (steps = s.steps as number) } : {}),
+    }
+  }
+
+  it('passes a trick whose state() holds what changes training', async () => {
+    const { checkCheckpointResume } = await import('../src/testing/index.js')
+    await expect(checkCheckpointResume({ makeTrick: () => counting(true), backend: 'cpu' })).resolves.toEqual({ resumedFrom: 8, steps: 12 })
+  })
+
+  it('fails a trick that keeps training-relevant state outside state()', async () => {
+    const { checkCheckpointResume } = await import('../src/testing/index.js')
+    await expect(checkCheckpointResume({ makeTrick: () => counting(false), backend: 'cpu' })).rejects.toThrow(
+      /trick contract "checkpoint resume" failed for "counting-decay": resumed from step 8, the loss differs at step 10: ,
+    )
+  })
+})
