@@ -41,7 +41,7 @@ export async function snapshotOptimizer(optimizer: tf.Optimizer): Promise<Optimi
  */
 export async function restoreOptimizer(optimizer: tf.Optimizer, snapshot: OptimizerSnapshot, rename: (name: string) => string): Promise<void> {
   if (optimizer.getClassName() !== snapshot.className) {
-    throw new CheckpointError(`the checkpoint holds a ${snapshot.className} optimizer's state, but this run built a ${optimizer.getClassName()}`)
+    throw new CheckpointError(`the checkpoint holds the state of optimizer class ${snapshot.className}, but this run built ${optimizer.getClassName()}`)
   }
   await optimizer.setWeights(snapshot.weights.map(({ name, tensor }) => ({ name: rename(name), tensor })))
   for (const [field, value] of Object.entries(snapshot.extras)) {
