@@ -63,6 +63,8 @@ export interface RunResult {
   /** Training wall time in ms, evaluation excluded. */
   readonly trainMs: number
   readonly evalMs: number
+  /** Time this process spent writing checkpoints, in ms (in neither trainMs nor evalMs); set with `checkpoint`. */
+  readonly checkpointMs?: number
   /** Why the run ended early, when a trick or the user stopped it. */
   readonly stopReason: string | null
   readonly trace?: readonly TraceEvent[]

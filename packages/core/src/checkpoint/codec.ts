@@ -30,6 +30,11 @@ export async function encodeState(value: unknown, where: string, tensors: Tensor
   }
   if (value === null || typeof value === 'string' || typeof value === 'boolean') return value
   if (value === undefined) return { $undefined: true }
+  if (value instanceof Float32Array || value instanceof Int32Array) {
+    // Stored as binary next to the tensors: large per-step logs (losses) stay cheap to write.
+    tensors.push({ dtype: value instanceof Float32Array ? 'float32' : 'int32', shape: [value.length], values: value })
+    return { $array: tensors.length - 1 }
+  }
   if (ArrayBuffer.isView(value) && !(value instanceof DataView)) {
     const typed = value as unknown as ArrayLike<number> & { constructor: { name: string } }
     return { $typed: typed.constructor.name, values: await encodeState(Array.from(typed), where, tensors) }
@@ -77,6 +82,11 @@ export function decodeState(value: unknown, tensors: readonly TensorRecord[], ma
     const t = tf.tensor(r.values, r.shape as number[], r.dtype)
     made.push(t)
     return t
+  }
+  if (typeof v.$array === 'number') {
+    const r = tensors[v.$array]
+    if (!r || (r.dtype !== 'float32' && r.dtype !== 'int32')) throw new CheckpointError(`checkpoint state refers to array ${v.$array}, which the checkpoint does not hold`)
+    return r.dtype === 'float32' ? Float32Array.from(r.values) : Int32Array.from(r.values)
   }
   if (typeof v.$num === 'string') return Number(v.$num === '-0' ? -0 : v.$num)
   if (v.$undefined === true) return undefined

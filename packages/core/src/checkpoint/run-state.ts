@@ -138,8 +138,9 @@ async function captureRun(run: Run, tensors: TensorRecord[]): Promise<unknown> {
       reachedAt: run.reachedAt,
       trainMs: run.trainMs,
       evalMs: run.evalMs,
-      losses: run.losses,
-      terms: run.terms.state(),
+      // Losses and terms are float32 values read back from tensors: binary float32 keeps them exact.
+      losses: Float32Array.from(run.losses) as unknown as number[],
+      terms: floatTerms(run.terms.state()),
       history: run.history,
       phases: run.phases,
       active: { name: active.name, startStep: active.startStep, stepsTaken: active.stepsTaken },
@@ -153,6 +154,10 @@ async function captureRun(run: Run, tensors: TensorRecord[]): Promise<unknown> {
   } finally {
     disposeTensors([optimizer.weights.map((w) => w.tensor), Object.values(optimizer.extras), taskState, Object.values(trickStates)])
   }
+}
+
+function floatTerms(t: RunState['terms']): RunState['terms'] {
+  return { ...t, values: Object.fromEntries(Object.entries(t.values).map(([k, v]) => [k, Float32Array.from(v) as unknown as number[]])) }
 }
 
 /** A checkpoint being resumed: what the loop asks while setup re-runs up to the phase it was written in. */
@@ -232,8 +237,8 @@ export class ResumePoint {
       run.reachedAt = s.reachedAt
       run.trainMs = s.trainMs
       run.evalMs = s.evalMs
-      run.losses.splice(0, run.losses.length, ...s.losses)
-      run.terms.loadState(s.terms)
+      run.losses.splice(0, run.losses.length, ...Array.from(s.losses))
+      run.terms.loadState({ ...s.terms, values: Object.fromEntries(Object.entries(s.terms.values).map(([k, v]) => [k, Array.from(v)])) })
       run.history.splice(0, run.history.length, ...s.history)
       run.phases.splice(0, run.phases.length, ...s.phases)
       active.startStep = s.active.startStep

@@ -93,6 +93,7 @@ export async function train(options: TrainOptions): Promise<RunResult> {
       phases: run.phases,
       trainMs: run.trainMs,
       evalMs: run.evalMs,
+      ...(run.checkpointer ? { checkpointMs: run.checkpointMs } : {}),
       stopReason: run.stopReason,
       ...(traceEvents ? { trace: traceEvents } : {}),
       ...(resumedFrom ? { resumedFrom } : {}),
