@@ -18,7 +18,7 @@ const taskSchema = z.custom<TaskDefinition>(
 )
 
 /** Steps between checkpoints by default (measured overhead in docs/performance.md). */
-export const DEFAULT_CHECKPOINT_EVERY = 500
+export const DEFAULT_CHECKPOINT_EVERY = 1000
 
 const LOG_LEVELS = ['silent', 'trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const
 
