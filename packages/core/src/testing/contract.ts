@@ -224,7 +224,7 @@ export async function checkCheckpointResume(options: TrickContractOptions): Prom
   const o = resolved(options)
   const name = options.makeTrick().name
   const everySteps = Math.max(1, Math.floor(o.steps / 3))
-  const stopAt = Math.min(o.steps - 1, 2 * everySteps + 1)
+  const stopAt = Math.max(everySteps + 1, Math.min(o.steps - 1, 2 * everySteps + 1))
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'converge-contract-'))
   try {
     const reference = await runWith(o, [options.makeTrick()])
