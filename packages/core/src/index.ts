@@ -29,6 +29,7 @@ export { ConvergeError, ConfigError, ContractError, BackendError, NonFiniteLossE
 export { CheckpointError } from './checkpoint/errors.js'
 export { listCheckpoints, readCheckpoint, CHECKPOINT_FORMAT, CHECKPOINT_VERSION, type CheckpointManifest, type LoadedCheckpoint } from './checkpoint/format.js'
 export { loadCheckpointWeights } from './checkpoint/weights.js'
+export { checkpointHistory } from './checkpoint/history.js'
 export { DEFAULT_CHECKPOINT_EVERY } from './train-options.js'
 
 // Tricks: the contract, the hook table, contexts and capabilities

@@ -173,3 +173,17 @@ export function readCheckpoint(checkpointPath: string): LoadedCheckpoint {
   })
   return { path: checkpointPath, manifest, tensors }
 }
+
+/** The newest checkpoint in a run's directory that verifies (damaged ones skipped); an error naming why when none does. */
+export function newestReadableCheckpoint(dir: string): LoadedCheckpoint {
+  const reasons: string[] = []
+  for (const { path: p } of listCheckpoints(dir)) {
+    try {
+      return readCheckpoint(p)
+    } catch (e) {
+      if (!(e instanceof CheckpointError)) throw e
+      reasons.push(e.message)
+    }
+  }
+  throw new CheckpointError(`no usable checkpoint in ${dir}${reasons.length ? `: ${reasons.join('; ')}` : ''}`)
+}

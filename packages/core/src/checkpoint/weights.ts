@@ -2,7 +2,7 @@ import * as fs from 'node:fs'
 import * as path from 'node:path'
 import * as tf from '@tensorflow/tfjs'
 import { CheckpointError } from './errors.js'
-import { listCheckpoints, readCheckpoint, type LoadedCheckpoint } from './format.js'
+import { newestReadableCheckpoint, readCheckpoint } from './format.js'
 
 /**
  * Loads trained weights from a checkpoint into `variables` (e.g. a freshly created task instance's,
@@ -12,7 +12,7 @@ import { listCheckpoints, readCheckpoint, type LoadedCheckpoint } from './format
  * ones in number, shape and dtype.
  */
 export function loadCheckpointWeights(from: string, variables: readonly tf.Variable[]): { step: number; path: string } {
-  const checkpoint = fs.existsSync(path.join(from, 'manifest.json')) ? readCheckpoint(from) : newestReadable(from)
+  const checkpoint = fs.existsSync(path.join(from, 'manifest.json')) ? readCheckpoint(from) : newestReadableCheckpoint(from)
   const saved = (checkpoint.manifest.state as { variables?: { names?: string[]; values?: { $tensor: number }[] } }).variables
   if (!saved?.values || !saved.names) throw new CheckpointError(`checkpoint ${checkpoint.path} holds no variables`)
   if (variables.length > saved.values.length) {
@@ -28,17 +28,4 @@ export function loadCheckpointWeights(from: string, variables: readonly tf.Varia
     tf.tidy(() => v.assign(tf.tensor(record.values, record.shape as number[], record.dtype)))
   })
   return { step: checkpoint.manifest.step, path: checkpoint.path }
-}
-
-function newestReadable(dir: string): LoadedCheckpoint {
-  const reasons: string[] = []
-  for (const { path: p } of listCheckpoints(dir)) {
-    try {
-      return readCheckpoint(p)
-    } catch (e) {
-      if (!(e instanceof CheckpointError)) throw e
-      reasons.push(e.message)
-    }
-  }
-  throw new CheckpointError(`no usable checkpoint in ${dir}${reasons.length ? `: ${reasons.join('; ')}` : ''}`)
 }
