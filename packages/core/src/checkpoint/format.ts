@@ -137,7 +137,7 @@ export function readCheckpoint(checkpointPath: string): LoadedCheckpoint {
     try {
       return fs.readFileSync(path.join(checkpointPath, file))
     } catch (e) {
-      throw new CheckpointError(`${where} is incomplete: cannot read ${file} (${(e as Error).message})`)
+      throw new CheckpointError(`${where} is incomplete: cannot read ${file} (${(e as Error).message})`, 'damaged')
     }
   }
   const sums = new Map(
@@ -152,23 +152,23 @@ export function readCheckpoint(checkpointPath: string): LoadedCheckpoint {
   )
   const manifestBytes = read(MANIFEST)
   const data = read(DATA)
-  if (sums.get(MANIFEST) !== sha256(manifestBytes)) throw new CheckpointError(`${where} is corrupt: ${MANIFEST} does not match its SHA-256 sum`)
-  if (sums.get(DATA) !== sha256(data)) throw new CheckpointError(`${where} is corrupt: ${DATA} does not match its SHA-256 sum (truncated or damaged)`)
+  if (sums.get(MANIFEST) !== sha256(manifestBytes)) throw new CheckpointError(`${where} is corrupt: ${MANIFEST} does not match its SHA-256 sum`, 'damaged')
+  if (sums.get(DATA) !== sha256(data)) throw new CheckpointError(`${where} is corrupt: ${DATA} does not match its SHA-256 sum (truncated or damaged)`, 'damaged')
   let manifest: CheckpointManifest
   try {
     manifest = JSON.parse(manifestBytes.toString('utf8')) as CheckpointManifest
   } catch (e) {
-    throw new CheckpointError(`${where}: ${MANIFEST} is not valid JSON (${(e as Error).message})`)
+    throw new CheckpointError(`${where}: ${MANIFEST} is not valid JSON (${(e as Error).message})`, 'damaged')
   }
   if (manifest.format !== CHECKPOINT_FORMAT) throw new CheckpointError(`${where} is not a converge checkpoint (format "${String(manifest.format)}")`)
   if (manifest.version !== CHECKPOINT_VERSION) {
     throw new CheckpointError(`${where} has format version ${manifest.version}; this converge reads version ${CHECKPOINT_VERSION} only`)
   }
   const tensors = manifest.tensors.map((e, i): TensorRecord => {
-    if (e.byteOffset + e.byteLength > data.byteLength) throw new CheckpointError(`${where}: tensor ${i} lies outside ${DATA}`)
+    if (e.byteOffset + e.byteLength > data.byteLength) throw new CheckpointError(`${where}: tensor ${i} lies outside ${DATA}`, 'damaged')
     const bytes = data.buffer.slice(data.byteOffset + e.byteOffset, data.byteOffset + e.byteOffset + e.byteLength)
     const values = e.dtype === 'float32' ? new Float32Array(bytes) : e.dtype === 'int32' ? new Int32Array(bytes) : new Uint8Array(bytes)
-    if (values.length !== e.shape.reduce((a, b) => a * b, 1)) throw new CheckpointError(`${where}: tensor ${i} has ${values.length} values for shape [${e.shape.join(', ')}]`)
+    if (values.length !== e.shape.reduce((a, b) => a * b, 1)) throw new CheckpointError(`${where}: tensor ${i} has ${values.length} values for shape [${e.shape.join(', ')}]`, 'damaged')
     return { dtype: e.dtype, shape: e.shape, values }
   })
   return { path: checkpointPath, manifest, tensors }
@@ -181,7 +181,7 @@ export function newestReadableCheckpoint(dir: string): LoadedCheckpoint {
     try {
       return readCheckpoint(p)
     } catch (e) {
-      if (!(e instanceof CheckpointError)) throw e
+      if (!(e instanceof CheckpointError) || e.kind !== 'damaged') throw e
       reasons.push(e.message)
     }
   }

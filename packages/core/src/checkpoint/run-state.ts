@@ -75,7 +75,7 @@ export class Checkpointer {
       try {
         loaded = readCheckpoint(path)
       } catch (e) {
-        if (!(e instanceof CheckpointError) || /format version|not a converge checkpoint/.test(e.message)) throw e
+        if (!(e instanceof CheckpointError) || e.kind !== 'damaged') throw e
         skipped.push(e.message)
         log.warn({ checkpoint: path, reason: e.message }, 'skipping a damaged checkpoint; falling back to the previous one')
         continue
