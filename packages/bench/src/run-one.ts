@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { readFileSync, rmSync } from 'node:fs'
 import * as tf from '@tensorflow/tfjs'
-import { NonFiniteLossError, stepsToTarget, train, type BackendInfo, type BackendName, type EvalRecord, type Trick } from '@converge/core'
+import { checkpointHistory, listCheckpoints, NonFiniteLossError, stepsToTarget, train, type BackendInfo, type BackendName, type EvalRecord, type Trick } from '@converge/core'
 import { configHash, type RunRecord } from './records.js'
 import { armOptimizer, NO_HYPERPARAMS, type ArmSpec, type BenchSize, type BenchSuite } from '@converge/core/suite'
 
@@ -16,6 +16,13 @@ export interface RunJob {
   readonly backend: BackendName
   readonly tunedWasm: boolean
   readonly configHash: string
+  /**
+   * Checkpoint the run in `dir` and, when `dir` already holds a checkpoint of it (an interrupted
+   * earlier attempt), continue from there instead of starting over; the result is the same bit for
+   * bit. `dir` is removed once the run has its record. Put the configHash in the path: a checkpoint
+   * from other settings is refused, not reused.
+   */
+  readonly checkpoint?: { readonly dir: string; readonly everySteps?: number }
 }
 
 export type ProgressFn = (step: number) => void
@@ -87,6 +94,7 @@ export async function runOne(suite: BenchSuite, job: RunJob, onProgress: Progres
   let backend: BackendInfo | null = null
   let diverged: RunRecord['result']['diverged'] = null
   let result: Awaited<ReturnType<typeof train>> | null = null
+  const checkpoint = job.checkpoint ? { checkpoint: { dir: job.checkpoint.dir, ...(job.checkpoint.everySteps ? { everySteps: job.checkpoint.everySteps } : {}) }, resume: true } : {}
   try {
     result = await train({
       task,
@@ -97,6 +105,7 @@ export async function runOne(suite: BenchSuite, job: RunJob, onProgress: Progres
       backend: job.backend,
       tunedWasm: job.tunedWasm,
       ...(optimizer ? { optimizer } : {}),
+      ...checkpoint,
       onStep: (r, ctx) => {
         steps = r.step
         backend = ctx.backend
@@ -111,7 +120,13 @@ export async function runOne(suite: BenchSuite, job: RunJob, onProgress: Progres
     if (!(e instanceof NonFiniteLossError)) throw e
     diverged = { step: e.step, message: e.message }
     steps = e.step
+    if (job.checkpoint && listCheckpoints(job.checkpoint.dir).length > 0) {
+      // A resumed run reported only the evaluations after its checkpoint through onEval.
+      const saved = checkpointHistory(job.checkpoint.dir)
+      history.splice(0, history.length, ...saved.history, ...history.filter((h) => h.step > saved.step))
+    }
   }
+  if (job.checkpoint) rmSync(job.checkpoint.dir, { recursive: true, force: true })
   const last = history.at(-1)
   return {
     format: 1,

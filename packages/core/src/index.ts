@@ -16,6 +16,7 @@ export {
   type AppliedTrick,
   type TraceEvent,
   type PhaseRecord,
+  type ResumeInfo,
 } from './result.js'
 export type { StepReport } from './step-report.js'
 export { useBackend, BACKEND_NAMES, type BackendName, type BackendInfo } from './backends/use-backend.js'
@@ -23,6 +24,13 @@ export { releaseWebgpu } from './backends/webgpu.js'
 export { createOptimizer, setLearningRate, getLearningRate, optimizerSpecSchema, type OptimizerSpec } from './optimizer.js'
 export { createLogger, silentLogger, type Logger, type LogLevel } from './logging.js'
 export { ConvergeError, ConfigError, ContractError, BackendError, NonFiniteLossError } from './errors.js'
+
+// Checkpoints
+export { CheckpointError } from './checkpoint/errors.js'
+export { listCheckpoints, readCheckpoint, CHECKPOINT_FORMAT, CHECKPOINT_VERSION, type CheckpointManifest, type LoadedCheckpoint } from './checkpoint/format.js'
+export { loadCheckpointWeights } from './checkpoint/weights.js'
+export { checkpointHistory } from './checkpoint/history.js'
+export { DEFAULT_CHECKPOINT_EVERY } from './train-options.js'
 
 // Tricks: the contract, the hook table, contexts and capabilities
 export { defineTrick, type Trick, type TrickBase, type TrickState } from './trick.js'
@@ -45,7 +53,7 @@ export {
 } from './capabilities/index.js'
 export type { RolloutBatch } from './rl/rollouts.js'
 export { parseOptions } from './parse-options.js'
-export { createRng, SeedStreams, type Rng } from './rng.js'
+export { createRng, SeedStreams, type Rng, type RngState } from './rng.js'
 
 // Tasks
 export {
@@ -63,6 +71,7 @@ export {
   type TaskDefinition,
   type TaskInit,
   type TaskInstance,
+  type TaskState,
 } from './task.js'
 export {
   syntheticClassification,

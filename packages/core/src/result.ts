@@ -63,9 +63,21 @@ export interface RunResult {
   /** Training wall time in ms, evaluation excluded. */
   readonly trainMs: number
   readonly evalMs: number
+  /** Time this process spent writing checkpoints, in ms (in neither trainMs nor evalMs); set with `checkpoint`. */
+  readonly checkpointMs?: number
   /** Why the run ended early, when a trick or the user stopped it. */
   readonly stopReason: string | null
   readonly trace?: readonly TraceEvent[]
+  /** Set when the run continued from a checkpoint (`resume`): which one, and any newer ones it had to skip as damaged. */
+  readonly resumedFrom?: ResumeInfo
+}
+
+/** The checkpoint a run resumed from. */
+export interface ResumeInfo {
+  readonly step: number
+  readonly path: string
+  /** Newer checkpoints that failed verification, with why (the run fell back past them). */
+  readonly skipped: readonly string[]
 }
 
 /**

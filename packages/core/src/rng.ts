@@ -14,10 +14,20 @@ export interface Rng {
   shuffle<T>(items: T[]): T[]
   /** Index drawn from unnormalised non-negative weights. */
   categorical(weights: ArrayLike<number>): number
+  /** The stream's position, for checkpoints: restoring it makes the stream continue exactly from here. */
+  state(): RngState
+  /** Moves the stream to a position `state()` returned (the object keeps its identity: holders of it continue from there). */
+  loadState(state: RngState): void
+}
+
+/** A stream's position: the Alea generator's registers and the cached second normal of Box-Muller. */
+export interface RngState {
+  readonly alea: { readonly c: number; readonly s0: number; readonly s1: number; readonly s2: number }
+  readonly spare: number | null
 }
 
 export function createRng(seed: string): Rng {
-  const prng = seedrandom.alea(seed)
+  let prng = seedrandom.alea(seed, { state: true })
   let spare: number | null = null
   const rng: Rng = {
     next: () => prng(),
@@ -56,6 +66,15 @@ export function createRng(seed: string): Rng {
       }
       return weights.length - 1
     },
+    state: () => ({ alea: prng.state() as RngState['alea'], spare }),
+    loadState(state) {
+      const a = state?.alea
+      if (!a || ![a.c, a.s0, a.s1, a.s2].every((x) => typeof x === 'number' && Number.isFinite(x)) || !(state.spare === null || typeof state.spare === 'number')) {
+        throw new TypeError('Rng.loadState expects a state() snapshot: { alea: { c, s0, s1, s2 }, spare }')
+      }
+      prng = seedrandom.alea('', { state: { c: a.c, s0: a.s0, s1: a.s1, s2: a.s2 } })
+      spare = state.spare
+    },
   }
   return rng
 }
@@ -76,5 +95,22 @@ export class SeedStreams {
       this.streams.set(purpose, s)
     }
     return s
+  }
+
+  /** Every stream's position, by purpose. */
+  state(): Record<string, RngState> {
+    return Object.fromEntries([...this.streams].map(([purpose, rng]) => [purpose, rng.state()]))
+  }
+
+  /**
+   * Moves every stream to its position in `states`, in place (tasks and tricks hold streams by
+   * reference). A stream that `states` does not list had not been drawn from then: it restarts.
+   */
+  loadState(states: Readonly<Record<string, RngState>>): void {
+    for (const [purpose, rng] of this.streams) {
+      const saved = states[purpose]
+      rng.loadState(saved ?? createRng(`converge:${this.rootSeed}:${purpose}`).state())
+    }
+    for (const [purpose, saved] of Object.entries(states)) if (!this.streams.has(purpose)) this.stream(purpose).loadState(saved)
   }
 }

@@ -96,9 +96,20 @@ export interface TaskInstance<B extends Batch = Batch, O extends ForwardOutput =
   evaluate(info?: RunInfo): Metrics | Promise<Metrics>
   /** RL tasks: per-response advantages from the rollouts after `rewards` hooks (unless a hook set them). */
   advantages?(rollouts: RolloutBatch): Float32Array
+  /**
+   * What the instance keeps between calls beyond its variables and the run's seeded streams (a
+   * data cursor, counters, estimator state), for checkpoints: JSON values, typed arrays and
+   * tensors (copies the caller owns). A task that keeps nothing of the kind may omit it.
+   */
+  state?(): TaskState
+  /** Restores what `state()` returned, in a freshly created instance. Copies tensors; never takes ownership. */
+  loadState?(state: TaskState): void
   /** Releases the task's tensors and variables. */
   dispose(): void
 }
+
+/** A snapshot of a task instance's state between batches (see `TaskInstance.state`). */
+export type TaskState = Record<string, unknown>
 
 /**
  * A task description: what to build and how it is judged. `create` is called once per run with

@@ -17,6 +17,9 @@ const taskSchema = z.custom<TaskDefinition>(
   'expected a task definition: an object with name, target, optimizer and create()',
 )
 
+/** Steps between checkpoints by default (measured overhead in docs/performance.md). */
+export const DEFAULT_CHECKPOINT_EVERY = 1000
+
 const LOG_LEVELS = ['silent', 'trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const
 
 export const trainOptionsSchema = z
@@ -49,6 +52,24 @@ export const trainOptionsSchema = z
     logEvery: z.number().int().positive().optional(),
     /** Record every hook call (`trick/<name>/<hook>`) in the result, or pass each to a function. */
     trace: z.union([z.boolean(), fn<(e: TraceEvent) => void>('(event) => void')]).default(false),
+    /**
+     * Write the whole run state to `dir` every `everySteps` steps (at the first batch boundary from
+     * there) and at the end, keeping the newest `keep`. See docs/guide.md, "Checkpoints".
+     */
+    checkpoint: z
+      .object({
+        dir: z.string().min(1),
+        everySteps: z.number().int().positive().default(DEFAULT_CHECKPOINT_EVERY),
+        keep: z.number().int().positive().default(2),
+      })
+      .strict()
+      .optional(),
+    /**
+     * Continue from the newest complete checkpoint in `checkpoint.dir`, bit for bit as if the run
+     * had not stopped; with none there, start at step 0. Without it, a directory that already holds
+     * checkpoints is an error.
+     */
+    resume: z.boolean().default(false),
     /** Observer called after every step, after all tricks; must not change training. */
     onStep: fn<(report: StepReport, ctx: RunContext) => void>('(report, ctx) => void').optional(),
     /** Observer called after every evaluation. */
@@ -60,6 +81,7 @@ export const trainOptionsSchema = z
     onEnd: fn<(result: RunResult, ctx: RunContext) => void | Promise<void>>('(result, ctx) => void').optional(),
   })
   .strict()
+  .refine((o) => !o.resume || o.checkpoint !== undefined, { message: 'resume: true needs checkpoint: { dir } (where to resume from)', path: ['resume'] })
 
 export type TrainOptions = z.input<typeof trainOptionsSchema>
 export type ResolvedTrainOptions = z.output<typeof trainOptionsSchema>

@@ -3,7 +3,9 @@ import type { TrickHooks } from './hooks/table.js'
 
 /**
  * A snapshot of a trick's state, for checkpoints: JSON values (numbers, strings, booleans, null,
- * arrays, plain objects) and `tf.Tensor`s. Tensors in a snapshot are copies the caller owns.
+ * arrays, plain objects), typed arrays and `tf.Tensor`s. Tensors in a snapshot are copies the
+ * caller owns. It must hold everything of the trick that changes training later: a resumed run is
+ * expected to equal an uninterrupted one bit for bit (the contract kit checks it).
  */
 export type TrickState = Record<string, unknown>
 

@@ -274,6 +274,10 @@ export function charLm(options: CharLmOptions = {}): TaskDefinition<CharLmBatch,
           const y = tf.tidy(() => tf.oneHot(tf.tensor1d(yBuf, 'int32'), V).toFloat()) as tf.Tensor2D
           return { sources, x, y }
         },
+        // Nothing to keep between batches: positions are drawn from the run's data stream, which
+        // checkpoints restore themselves.
+        state: () => ({}),
+        loadState() {},
         forward: (batch) => forward(batch.x),
         loss: (out, batch): LossParts => ({ ce: tf.losses.softmaxCrossEntropy(batch.y, out.logits) as tf.Scalar }),
         async evaluate() {

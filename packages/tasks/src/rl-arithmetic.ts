@@ -404,6 +404,16 @@ export function rlArithmetic(options: RlArithmeticOptions = {}): TaskDefinition<
           return metrics
         },
         sourceLearnability,
+        // Counters and the advantage normaliser's running scale (for checkpoints); draws come from the run's streams.
+        state: () => ({ batches, appealCalls: appealVerifier?.calls ?? 0, advantage: advantage.state() }),
+        loadState(state) {
+          if (typeof state.batches !== 'number' || typeof state.appealCalls !== 'number' || !state.advantage) {
+            throw new TypeError('rl-arithmetic: loadState expects { batches, appealCalls, advantage } as state() returns')
+          }
+          batches = state.batches
+          if (appealVerifier) appealVerifier.calls = state.appealCalls
+          advantage.loadState(state.advantage as Record<string, unknown>)
+        },
         dispose() {
           for (const v of variables) v.dispose()
           for (const t of reference ?? []) t.dispose()

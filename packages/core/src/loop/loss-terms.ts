@@ -86,4 +86,17 @@ export class LossTermLog {
   reported(): string[] {
     return [...this.reportedNames]
   }
+
+  /** The log as plain data, for checkpoints. */
+  state(): { steps: number; values: Record<string, number[]>; reported: string[] } {
+    return { steps: this.steps, values: Object.fromEntries([...this.values].map(([k, v]) => [k, [...v]])), reported: this.reported() }
+  }
+
+  loadState(state: ReturnType<LossTermLog['state']>): void {
+    this.values.clear()
+    for (const [k, v] of Object.entries(state.values)) this.values.set(k, [...v])
+    this.reportedNames.clear()
+    for (const name of state.reported) this.reportedNames.add(name)
+    this.steps = state.steps
+  }
 }

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs'
 import type { PhaseSpec } from '../context.js'
 import { describeValue } from '../describe-value.js'
+import { CheckpointError } from '../checkpoint/errors.js'
 import { ContractError } from '../errors.js'
 import { getLearningRate, optimizerSpecSchema } from '../optimizer.js'
 import { parseOptions } from '../parse-options.js'
@@ -16,6 +17,18 @@ import { takeStep } from './step.js'
  */
 export async function runSetupPhase(run: Run, spec: PhaseSpec, owner: Trick): Promise<PhaseRecord> {
   checkPhase(run, spec, owner)
+  if (run.resuming) {
+    // Resuming: a phase that had ended before the checkpoint is not run again; any other phase
+    // must be the one the checkpoint was written in.
+    const done = run.resuming.completedPhase(spec.name)
+    if (done) return done
+    if (run.resuming.activePhase !== spec.name) {
+      throw new CheckpointError(
+        `trick "${owner.name}" runs phase "${spec.name}", which the checkpoint (written in phase "${run.resuming.activePhase}") never reached; the tricks' setup differs from the run that wrote it`,
+      )
+    }
+  }
+  run.markPhaseStart()
   const optimizer = run.buildOptimizer(spec.optimizer ?? run.baseOptimizer, spec.variables)
   const baseLearningRate =
     typeof spec.optimizer === 'object' ? spec.optimizer.learningRate : (getLearningRate(optimizer) ?? run.baseOptimizer.learningRate)
@@ -33,9 +46,14 @@ export async function runSetupPhase(run: Run, spec: PhaseSpec, owner: Trick): Pr
     cost: spec.cost ?? 1,
     stepsTaken: 0,
   })
+  await run.resumeHere()
   run.driver.inPhase = true
   try {
-    for (let i = 0; i < spec.steps && run.stopReason === null; i++) await takeStep(run, run.active!)
+    const phase = run.active!
+    while (phase.stepsTaken < spec.steps && run.stopReason === null) {
+      await takeStep(run, phase)
+      await run.checkpointer?.afterStep()
+    }
   } finally {
     run.driver.inPhase = false
   }

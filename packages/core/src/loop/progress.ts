@@ -2,7 +2,8 @@ import type { Logger } from 'pino'
 
 /** Progress lines at info level: one every `every` steps and at the last step, with ms/step and an ETA. */
 export class Progress {
-  private lastAt = 0
+  /** The step of the last progress line (kept in checkpoints so a resumed run keeps the cadence). */
+  lastAt = 0
 
   constructor(
     private readonly log: Logger,

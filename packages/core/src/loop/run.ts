@@ -8,6 +8,8 @@ import { TrickDriver } from '../hooks/driver.js'
 import { createOptimizer, type OptimizerSpec } from '../optimizer.js'
 import type { EvalRecord, PhaseRecord, TraceEvent } from '../result.js'
 import { SeedStreams } from '../rng.js'
+import type { Checkpointer, ResumePoint } from '../checkpoint/run-state.js'
+import type { RngState } from '../rng.js'
 import type { Batch, LossParts, Target, TaskInstance } from '../task.js'
 import type { ResolvedTrainOptions } from '../train-options.js'
 import type { Trick } from '../trick.js'
@@ -33,7 +35,8 @@ export interface ActivePhase {
   readonly objective: ((batch: Batch) => LossParts) | null
   /** The trick that runs the phase (null for main). */
   readonly owner: Trick | null
-  readonly startStep: number
+  /** Steps taken before the phase began (restored on resume: a resumed run skips the phases before). */
+  startStep: number
   readonly cost: number
   /** Steps taken in this phase. */
   stepsTaken: number
@@ -78,6 +81,15 @@ export class Run {
   reachedAt: number | null = null
   trainMs = 0
   evalMs = 0
+  /** Time spent writing checkpoints (counted in neither trainMs nor evalMs). */
+  checkpointMs = 0
+
+  /** Writes this run's checkpoints (when `checkpoint` is set). */
+  checkpointer: Checkpointer | null = null
+  /** The checkpoint being resumed, until the loop reaches the phase it was written in. */
+  resuming: ResumePoint | null = null
+  /** The streams' positions when the active phase began (a checkpoint rebuilds its optimizer from them). */
+  phaseStartStreams: Record<string, RngState> = {}
 
   constructor(
     readonly o: ResolvedTrainOptions,
@@ -190,6 +202,27 @@ export class Run {
     this.active = phase
   }
 
+  /**
+   * At the start of a phase, before its optimizer is built: when resuming into this phase, the
+   * streams go back to where they stood when it first began, so the optimizer is rebuilt the same.
+   * Then records those positions for this run's own checkpoints.
+   */
+  markPhaseStart(): void {
+    if (this.resuming) this.streams.loadState(this.resuming.phaseStartStreams)
+    this.phaseStartStreams = this.streams.state()
+  }
+
+  /** When resuming into the phase that has just begun: restores the checkpoint. Returns whether it did. */
+  async resumeHere(): Promise<boolean> {
+    const point = this.resuming
+    if (!point) return false
+    this.resuming = null
+    await point.restore(this)
+    this.checkpointer?.resumedAt(this.step)
+    this.log.info({ step: this.step, phase: this.active?.name, checkpoint: point.info.path }, 'resumed from checkpoint')
+    return true
+  }
+
   /** Ends the active phase: frees its batch (and a setup phase's optimizer) and records it. */
   endPhase(): PhaseRecord {
     const p = this.active as ActivePhase
@@ -206,6 +239,7 @@ export class Run {
 
   /** Frees what the run owns, whatever happened: batch, optimizers, tricks (reverse order), their variables, the task. */
   dispose(): void {
+    this.resuming?.dispose()
     this.active?.batches.release()
     for (const o of this.phaseOptimizers) o.dispose()
     for (const t of [...this.driver.tricks].reverse()) t.dispose?.()

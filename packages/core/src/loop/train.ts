@@ -4,6 +4,9 @@ import { parseOptions } from '../parse-options.js'
 import type { RunResult, TraceEvent } from '../result.js'
 import { validateTricks } from '../hooks/validate-tricks.js'
 import { trainOptionsSchema, type TrainOptions } from '../train-options.js'
+import { CheckpointError } from '../checkpoint/errors.js'
+import { listCheckpoints } from '../checkpoint/format.js'
+import { Checkpointer, ResumePoint } from '../checkpoint/run-state.js'
 import { evaluate } from './evaluation.js'
 import { Run } from './run.js'
 import { takeStep } from './step.js'
@@ -26,6 +29,19 @@ export async function train(options: TrainOptions): Promise<RunResult> {
   const backend = await useBackend(o.backend, { tunedWasm: o.tunedWasm })
   const run = new Run(o, o.tricks, backend, log, trace)
   try {
+    // -- checkpoints: refuse to mix runs in one directory; find the one to resume ------------
+    if (o.checkpoint) {
+      const { dir, everySteps, keep } = o.checkpoint
+      run.checkpointer = new Checkpointer(run, dir, everySteps, keep)
+      const existing = listCheckpoints(dir)
+      if (existing.length > 0 && !o.resume) {
+        throw new CheckpointError(`${dir} already holds checkpoints (newest: step ${existing[0]!.step}); pass resume: true to continue that run, or choose an empty directory`)
+      }
+      const latest = o.resume ? run.checkpointer.findLatest(log) : null
+      if (latest) run.resuming = new ResumePoint(latest.checkpoint, latest.info)
+      else if (o.resume) log.info({ dir }, 'no checkpoint to resume from; starting at step 0')
+    }
+    const resumedFrom = run.resuming?.info
     // -- the task, checked against the tricks' capabilities -------------------------------
     await run.createTask()
     log.info({ task: o.task.name, seed: o.seed, backend: backend.name, tricks: o.tricks.map((t) => t.name).join(',') || 'none' }, 'run start')
@@ -34,6 +50,7 @@ export async function train(options: TrainOptions): Promise<RunResult> {
     await run.setup()
 
     // -- main phase: train until maxSteps, a stop() or the target (with stopAtTarget) -------
+    run.markPhaseStart()
     const optimizer = run.mainOptimizer()
     run.beginPhase({
       name: 'main',
@@ -48,11 +65,13 @@ export async function train(options: TrainOptions): Promise<RunResult> {
       cost: 1,
       stepsTaken: 0,
     })
-    await evaluate(run)
+    if (!(await run.resumeHere())) await evaluate(run)
     while (run.step < o.maxSteps && run.stopReason === null) {
       await takeStep(run, run.active!)
       if (run.step % o.evalEvery === 0 || run.step === o.maxSteps || run.stopReason !== null) await evaluate(run)
+      await run.checkpointer?.afterStep()
     }
+    await run.checkpointer?.atEnd()
     run.endPhase()
 
     // -- result, end hooks, onEnd (before anything is freed) --------------------------------
@@ -74,8 +93,10 @@ export async function train(options: TrainOptions): Promise<RunResult> {
       phases: run.phases,
       trainMs: run.trainMs,
       evalMs: run.evalMs,
+      ...(run.checkpointer ? { checkpointMs: run.checkpointMs } : {}),
       stopReason: run.stopReason,
       ...(traceEvents ? { trace: traceEvents } : {}),
+      ...(resumedFrom ? { resumedFrom } : {}),
     }
     await run.driver.notifyAsync('end', result)
     await o.onEnd?.(result, run.observer)

@@ -156,6 +156,14 @@ export function syntheticClassification(options: SyntheticClassificationOptions 
           const y = tf.tidy(() => tf.oneHot(tf.tensor1d(yIdx, 'int32'), o.classes).toFloat()) as tf.Tensor2D
           return { sources, x, y }
         },
+        // The epoch orders and cursors: where each stream's data order stands (for checkpoints).
+        state: () => ({ cursors: Object.fromEntries([...cursors].map(([stream, c]) => [stream, { order: Int32Array.from(c.order), next: c.next }])) }),
+        loadState(state) {
+          const saved = state.cursors as Record<string, { order: ArrayLike<number>; next: number }> | undefined
+          if (!saved || typeof saved !== 'object') throw new TypeError('synthetic-classification: loadState expects { cursors } as state() returns')
+          cursors.clear()
+          for (const [stream, c] of Object.entries(saved)) cursors.set(stream, { order: Array.from(c.order), next: c.next })
+        },
         forward: (batch) => forward(batch.x),
         loss: (out, batch): LossParts => ({ ce: tf.losses.softmaxCrossEntropy(batch.y, out.logits) as tf.Scalar }),
         async evaluate() {

@@ -1,3 +1,6 @@
+import * as fs from 'node:fs'
+import * as os from 'node:os'
+import * as path from 'node:path'
 import * as tf from '@tensorflow/tfjs'
 import type { BackendName } from '../backends/use-backend.js'
 import { ContractError } from '../errors.js'
@@ -8,6 +11,7 @@ import type { TaskDefinition } from '../task.js'
 import { syntheticClassification } from '../tasks/synthetic-classification.js'
 import type { Trick, TrickState } from '../trick.js'
 import type { TrainOptions } from '../train-options.js'
+import { resultFingerprint } from './resume.js'
 
 /** What the contract checks need: a fresh trick per run, and a task it fits. */
 export interface TrickContractOptions {
@@ -207,5 +211,51 @@ export async function checkStateRoundTrip(options: TrickContractOptions): Promis
   } finally {
     disposeState(saved)
     fresh.dispose?.()
+  }
+}
+
+/**
+ * The trick's state survives a real checkpoint: a run interrupted after its second checkpoint and
+ * resumed from the files in a fresh run (fresh trick, fresh task) gives the losses, metrics and
+ * steps-to-target of an uninterrupted run, bit for bit. Fails when a trick keeps something that
+ * changes training outside `state()`, or its `state()` holds what a checkpoint cannot store.
+ */
+export async function checkCheckpointResume(options: TrickContractOptions): Promise<{ resumedFrom: number; steps: number }> {
+  const o = resolved(options)
+  const name = options.makeTrick().name
+  const everySteps = Math.max(1, Math.floor(o.steps / 3))
+  const stopAt = Math.max(everySteps + 1, Math.min(o.steps - 1, 2 * everySteps + 1))
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'converge-contract-'))
+  try {
+    const reference = await runWith(o, [options.makeTrick()])
+    const checkpoint = { dir, everySteps }
+    const interrupted = await runWith(o, [options.makeTrick()], {
+      checkpoint,
+      onStep: (r) => {
+        if (r.step === stopAt) throw new Error('interrupted')
+      },
+    }).then(
+      () => null,
+      (e: unknown) => e,
+    )
+    if (!(interrupted instanceof Error) || interrupted.message !== 'interrupted') {
+      fail('checkpoint resume', `"${name}"`, `the run to interrupt at step ${stopAt} ${interrupted ? `failed: ${String(interrupted)}` : 'finished without reaching it'}`)
+    }
+    const resumed = await runWith(o, [options.makeTrick()], { checkpoint, resume: true })
+    if (!resumed.resumedFrom) fail('checkpoint resume', `"${name}"`, `no checkpoint was written in the first ${stopAt} steps (every ${everySteps})`)
+    const [want, got] = [resultFingerprint(reference), resultFingerprint(resumed)]
+    if (got !== want) {
+      const i = reference.losses.findIndex((l, k) => !Object.is(l, resumed.losses[k]))
+      fail(
+        'checkpoint resume',
+        `"${name}"`,
+        i >= 0
+          ? `resumed from step ${resumed.resumedFrom.step}, the loss differs at step ${i + 1}: ${resumed.losses[i]} vs ${reference.losses[i]} uninterrupted; state() misses something that changes training`
+          : `resumed from step ${resumed.resumedFrom.step}, the losses match but metrics, steps-to-target or phases differ`,
+      )
+    }
+    return { resumedFrom: resumed.resumedFrom.step, steps: resumed.steps }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true })
   }
 }

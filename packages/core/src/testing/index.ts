@@ -4,8 +4,10 @@ export {
   checkHookOrder,
   checkTrainable,
   checkStateRoundTrip,
+  checkCheckpointResume,
   expectedHookSequence,
   canonicalState,
   type TrickContractOptions,
 } from './contract.js'
 export { trickContractSuite } from './suite.js'
+export { killAndResume, resultFingerprint, uninterrupted, type KillAndResumeOptions, type KillAndResumeResult, type ResumeScenarios } from './resume.js'

@@ -3,6 +3,7 @@ import {
   checkDeterminism,
   checkHookOrder,
   checkNoTensorLeak,
+  checkCheckpointResume,
   checkStateRoundTrip,
   checkTrainable,
   type TrickContractOptions,
@@ -10,7 +11,7 @@ import {
 
 /**
  * Registers the trick contract as vitest tests: no tensor leaks, determinism, documented hook
- * order, state round trip, and that the task stays trainable with the trick. Call it from a
+ * order, state round trip, exact resume from a checkpoint, and that the task stays trainable with the trick. Call it from a
  * trick package's test file: `trickContractSuite('frugal', { makeTrick: () => frugal() })`.
  */
 export function trickContractSuite(name: string, options: TrickContractOptions & { readonly timeoutMs?: number }): void {
@@ -30,6 +31,10 @@ export function trickContractSuite(name: string, options: TrickContractOptions &
     }, timeout)
     it('round-trips its state', async () => {
       await expect(checkStateRoundTrip(options)).resolves.toBeUndefined()
+    }, timeout)
+    it('resumes bit for bit from a real checkpoint', async () => {
+      const r = await checkCheckpointResume(options)
+      expect(r.resumedFrom).toBeGreaterThan(0)
     }, timeout)
     it('leaves the task trainable', async () => {
       const r = await checkTrainable(options)
