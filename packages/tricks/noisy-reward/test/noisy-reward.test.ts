@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { ConfigError, ContractError, createRng, train, type RolloutBatch, type Trick } from '@converge/core'
 import { groupCentred, groupZScores } from '@converge/core/rl'
-import { trickContractSuite } from '@converge/core/testing'
-import { rlArithmetic, type RlArithmeticOptions } from '@converge/tasks'
+import { rlArithmetic } from '@converge/tasks'
 import { noisyReward } from '../src/index.js'
+import { SMALL } from './fixtures.js'
 
 /** Random 0/1 rewards in groups of G, some all-equal. */
 function rollouts(n = 64, G = 8, seed = 'r', appeal?: RolloutBatch['appeal']): RolloutBatch {
@@ -89,19 +89,6 @@ describe('options', () => {
   })
 })
 
-const SMALL: RlArithmeticOptions = {
-  sources: [
-    { name: 'add2', range: 2, role: 'saturated' },
-    { name: 'add3', range: 3 },
-  ],
-  prompts: 4,
-  groupSize: 4,
-  hidden: 8,
-  verifier: { falseNegative: 0.3 },
-  appeal: { truePositiveRate: 1, falsePositiveRate: 0 },
-  targetAccuracy: 0.5,
-}
-
 describe('in training', () => {
   it('backward correction with the z-score trains exactly like no correction (up to the epsilon)', async () => {
     const task = rlArithmetic({ ...SMALL, advantage: { normalize: 'group-std' } })
@@ -109,11 +96,4 @@ describe('in training', () => {
     const corrected = await train({ task: task as never, tricks: [noisyReward({ correction: 'backward', rho0: 0, rho1: 0.3, normalize: 'group-std' })], maxSteps: 10, backend: 'cpu', seed: 2 })
     corrected.losses.forEach((l, i) => expect(l).toBeCloseTo(plain.losses[i]!, 4))
   })
-})
-
-trickContractSuite('noisy-reward', {
-  makeTrick: () => noisyReward({ correction: 'backward', rho1: 'appeals', appeals: { rate: 0.5 } }),
-  task: () => rlArithmetic(SMALL) as never,
-  backend: 'cpu',
-  trainableSteps: 60,
 })
