@@ -23,6 +23,16 @@ export { useBackend, BACKEND_NAMES, type BackendName, type BackendInfo } from '.
 export { releaseWebgpu } from './backends/webgpu.js'
 export { createOptimizer, setLearningRate, getLearningRate, optimizerSpecSchema, type OptimizerSpec } from './optimizer.js'
 export { createLogger, silentLogger, type Logger, type LogLevel } from './logging.js'
+export {
+  routeParameters,
+  isMatrixRoute,
+  DEFAULT_ALWAYS_ADAM,
+  type ParamInfo,
+  type ParamRoute,
+  type MatrixRoute,
+  type RoutingOptions,
+  type AdamReason,
+} from './param-routing.js'
 export { ConvergeError, ConfigError, ContractError, BackendError, NonFiniteLossError } from './errors.js'
 
 // Checkpoints

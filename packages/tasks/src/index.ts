@@ -20,6 +20,13 @@ export {
   type MarkovSource,
 } from './char-lm.js'
 export {
+  charLmTransformer,
+  charLmTransformerOptionsSchema,
+  type CharLmTransformerOptions,
+  type CharLmTransformerBatch,
+  type CharLmTransformerOutput,
+} from './char-lm-transformer.js'
+export {
   rlArithmetic,
   rlArithmeticOptionsSchema,
   rlArithmeticSourceSchema,

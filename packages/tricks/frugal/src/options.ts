@@ -1,3 +1,4 @@
+import { DEFAULT_ALWAYS_ADAM } from '@converge/core'
 import { z } from 'zod'
 
 /** How the state-full (Adam) part of each projectable weight is chosen at every refresh. */
@@ -29,7 +30,7 @@ const regexString = (what: string) =>
   )
 
 /** Names of the parameters that stay on full Adam by default: embeddings, norms, the output head. */
-export const DEFAULT_KEEP_ADAM = '(^|/)[^/]*(embed|norm|head|logits|output)[^/]*(/|$)'
+export const DEFAULT_KEEP_ADAM = DEFAULT_ALWAYS_ADAM
 
 /** The optimizer-level settings, shared by the optimizer config and the trick's options. */
 const settingsShape = {
@@ -61,6 +62,12 @@ const settingsShape = {
   project: regexString('project').default('.*'),
   /** Regular expression: matching variables always get full Adam (embeddings, norms, output head). */
   keepAdam: regexString('keepAdam').default(DEFAULT_KEEP_ADAM),
+  /**
+   * When no variable's name marks an output head (head, logits, output), keep the last matrix in
+   * variable order on Adam as the head (finds a tf.LayersModel's `dense_Dense3/kernel`). Off by
+   * default, so models that name their head route exactly as before.
+   */
+  headByShape: z.boolean().default(false),
   /** Also project 1-D variables (biases, norm gains) that pass the patterns, as 1×n matrices. */
   projectVectors: z.boolean().default(false),
   /** Extra directions in the randomized SVD sketch. */

@@ -1,10 +1,15 @@
-import { ConfigError } from '@converge/core'
+import { ConfigError, routeParameters, type AdamReason, type ParamInfo } from '@converge/core'
 import type { ResolvedFrugalSettings, Subspace } from './options.js'
 
-/** A variable as the planner sees it. */
-export interface ParamInfo {
-  readonly name: string
-  readonly shape: readonly number[]
+export type { ParamInfo }
+
+/** FRUGAL's wording for why a variable stays on Adam (its options are named project/keepAdam). */
+const REASONS: Record<AdamReason, (p: ParamInfo) => string> = {
+  vector: () => '1-D (projectVectors is off)',
+  'higher-rank': (p) => `${p.shape.length}-D`,
+  'always-adam': () => 'matches keepAdam',
+  'not-included': () => 'does not match project',
+  'head-by-shape': () => 'last matrix, taken as the output head (headByShape)',
 }
 
 /** How one variable is optimized. */
@@ -42,24 +47,16 @@ export interface Plan {
  * round(ρ · #tensors) active blocks.
  */
 export function planParameters(params: readonly ParamInfo[], s: ResolvedFrugalSettings): Plan {
-  const project = new RegExp(s.project)
-  const keepAdam = new RegExp(s.keepAdam)
-  const plans: ParamPlan[] = params.map((p): ParamPlan => {
-    const rank = p.shape.length
-    const matrixLike = rank === 2 || (rank === 1 && s.projectVectors)
-    if (!matrixLike) {
-      return { name: p.name, shape: p.shape, role: 'adam', reason: rank === 1 ? '1-D (projectVectors is off)' : `${rank}-D` }
-    }
-    if (keepAdam.test(p.name)) return { name: p.name, shape: p.shape, role: 'adam', reason: 'matches keepAdam' }
-    if (!project.test(p.name)) return { name: p.name, shape: p.shape, role: 'adam', reason: 'does not match project' }
-    const rows = rank === 2 ? (p.shape[0] as number) : 1
-    const cols = rank === 2 ? (p.shape[1] as number) : (p.shape[0] as number)
+  const routes = routeParameters(params, { include: s.project, alwaysAdam: s.keepAdam, vectors: s.projectVectors, headByShape: s.headByShape })
+  const plans: ParamPlan[] = routes.map((r): ParamPlan => {
+    if (r.role === 'adam') return { name: r.name, shape: r.shape, role: 'adam', reason: REASONS[r.reason](r) }
+    const { rows, cols } = r
     const side = s.projectionSide === 'std' ? (rows >= cols ? 'right' : 'left') : s.projectionSide
     const sideDim = side === 'right' ? cols : rows
     const selected = s.subspace === 'columns' ? floorShare(s.density, cols) : s.subspace === 'randk' ? floorShare(s.density, rows * cols) : 0
     return {
-      name: p.name,
-      shape: p.shape,
+      name: r.name,
+      shape: r.shape,
       role: 'projected',
       subspace: s.subspace,
       rows,
