@@ -32,3 +32,4 @@ export {
   type RlArithmeticInstance,
   type RlSourceRole,
 } from './rl-arithmetic.js'
+export * from './diffusion/index.js'
