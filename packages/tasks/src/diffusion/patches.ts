@@ -44,14 +44,22 @@ export function layerNorm(x: tf.Tensor, epsilon = 1e-6): tf.Tensor {
   return tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, epsilon)))
 }
 
-/** Multi-head self-attention core: `x [b, n, d]` with fused `qkv [d, 3d]` weights → `[b, n, d]` before the output projection. */
+/**
+ * Multi-head self-attention core: `x [b, n, d]` with fused `qkv [d, 3d]` weights → `[b, n, d]`
+ * before the output projection. Heads are computed from column slices of the weights, so no 4-D
+ * transposes are needed (they dominate a tiny model's step on CPU backends).
+ */
 export function selfAttention(x: tf.Tensor3D, qkvW: tf.Tensor2D, qkvB: tf.Tensor1D, heads: number): tf.Tensor3D {
-  const [b, n, d] = x.shape
+  const d = x.shape[2]
   const dh = d / heads
-  const qkv = tf.reshape(tf.add(tf.matMul(tf.reshape(x, [b * n, d]), qkvW), qkvB), [b, n, 3, heads, dh])
-  const [q, k, v] = tf.unstack(qkv, 2).map((t) => tf.transpose(t, [0, 2, 1, 3])) as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D]
-  const attention = tf.softmax(tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(dh)))
-  return tf.reshape(tf.transpose(tf.matMul(attention, v), [0, 2, 1, 3]), [b, n, d]) as tf.Tensor3D
+  const qkv = dense3d(x, qkvW, qkvB)
+  const outs: tf.Tensor3D[] = []
+  for (let h = 0; h < heads; h++) {
+    const part = (i: number) => tf.slice(qkv, [0, 0, i * d + h * dh], [-1, -1, dh]) as tf.Tensor3D
+    const attention = tf.softmax(tf.mul(tf.matMul(part(0), part(1), false, true), 1 / Math.sqrt(dh)))
+    outs.push(tf.matMul(attention, part(2)) as tf.Tensor3D)
+  }
+  return heads === 1 ? outs[0]! : (tf.concat(outs, 2) as tf.Tensor3D)
 }
 
 /** `x [b, n, din] @ w [din, dout] + bias`. */

@@ -22,11 +22,11 @@ export const shapesDiffusionOptionsSchema = z
     labelDropout: z.number().min(0).max(1).default(0.1),
     learningRate: z.number().positive().default(1e-3),
     /** Fixed validation images (v-loss, probe, reference statistics); a multiple of 6 keeps classes balanced. */
-    valSize: z.number().int().min(12).default(240),
+    valSize: z.number().int().min(12).default(120),
     /** Class-conditional samples drawn at each evaluation (cycling through the classes). */
-    sampleCount: z.number().int().min(12).default(96),
+    sampleCount: z.number().int().min(12).default(60),
     /** Euler steps of the sampling ODE from t = 1 to 0. */
-    sampleSteps: z.number().int().positive().default(16),
+    sampleSteps: z.number().int().positive().default(10),
     /** Block whose tokens (at t = 0.5, mean-pooled) the linear probe reads. */
     probeLayer: z.number().int().min(1).default(2),
     /** Seed of the validation set and the fixed sampling noise (fixed across run seeds). */

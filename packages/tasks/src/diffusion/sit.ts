@@ -128,8 +128,8 @@ export class Sit {
     let h = tf.add(dense3d(patchify(x, this.config.patch), this.patchW as tf.Tensor2D, this.patchB as tf.Tensor1D), this.positions) as tf.Tensor3D
     const states: tf.Tensor3D[] = []
     for (const block of this.blocks.slice(0, upTo)) {
-      const mod = tf.reshape(tf.add(tf.matMul(siluC, block.modW), block.modB), [-1, 6, 1, d])
-      const [shiftA, scaleA, gateA, shiftM, scaleM, gateM] = tf.unstack(mod, 1) as tf.Tensor3D[]
+      const mod = tf.reshape(tf.add(tf.matMul(siluC, block.modW), block.modB), [-1, 1, 6 * d])
+      const [shiftA, scaleA, gateA, shiftM, scaleM, gateM] = tf.split(mod, 6, 2) as tf.Tensor3D[]
       const modulate = (z: tf.Tensor, shift: tf.Tensor, scale: tf.Tensor) => tf.add(tf.mul(layerNorm(z), tf.add(1, scale)), shift) as tf.Tensor3D
       const attended = dense3d(selfAttention(modulate(h, shiftA!, scaleA!), block.qkvW as tf.Tensor2D, block.qkvB as tf.Tensor1D, this.config.heads), block.projW as tf.Tensor2D, block.projB as tf.Tensor1D)
       h = tf.add(h, tf.mul(gateA!, attended)) as tf.Tensor3D
@@ -144,10 +144,9 @@ export class Sit {
   /** Predicted velocity `[b, size, size, 1]` for noisy images `x` at times `t`, plus every block's state. */
   forward(x: tf.Tensor, t: tf.Tensor1D, labels: tf.Tensor1D): SitOutput {
     const { states, c } = this.trunk(x, t, labels, this.config.depth)
-    const d = this.config.width
     const siluC = tf.mul(c, tf.sigmoid(c))
-    const mod = tf.reshape(tf.add(tf.matMul(siluC, this.finalModW), this.finalModB), [-1, 2, 1, d])
-    const [shift, scale] = tf.unstack(mod, 1) as tf.Tensor3D[]
+    const mod = tf.reshape(tf.add(tf.matMul(siluC, this.finalModW), this.finalModB), [-1, 1, 2 * this.config.width])
+    const [shift, scale] = tf.split(mod, 2, 2) as tf.Tensor3D[]
     const last = states.at(-1) as tf.Tensor3D
     const normed = tf.add(tf.mul(layerNorm(last), tf.add(1, scale!)), shift!) as tf.Tensor3D
     const tokens = dense3d(normed, this.finalW as tf.Tensor2D, this.finalB as tf.Tensor1D)
