@@ -5,8 +5,8 @@ import { representationAlignment, type RepresentationAlignmentTrick } from './re
 export interface ErwOptions {
   /** Makes the frozen teacher at setup (the trick disposes it). */
   readonly teacher: TeacherLoader
-  /** Warm-up steps W (they count toward steps-to-target). */
-  readonly warmupSteps: number
+  /** Warm-up steps W, or `{ fraction }` of the run's maxSteps (they count toward maxSteps and steps-to-target). */
+  readonly warmupSteps: number | { readonly fraction: number }
   /** Blocks trained in the warm-up (the L2R region; official 4 of 28). */
   readonly warmupDepth: number
   /** Block aligned during main training (official 14 of 28). Default: warmupDepth. */
@@ -15,8 +15,8 @@ export interface ErwOptions {
   readonly warmupWeight?: number
   /** λ at the transition (official c0: 1 for SiT-B/S, 3 for L, 6 for XL). Default 1. */
   readonly c0?: number
-  /** λ halves every `halfLife` main steps (official 50 000, a quarter of the main phase). */
-  readonly halfLife: number
+  /** λ halves every `halfLife` main steps, or `{ fraction }` of the main phase (official 50 000 of 200 000: `{ fraction: 0.25 }`). */
+  readonly halfLife: number | { readonly fraction: number }
   readonly projectorHidden?: number
 }
 

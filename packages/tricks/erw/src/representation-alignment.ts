@@ -4,7 +4,7 @@ import { z } from 'zod'
 import { alignmentLoss } from './alignment.js'
 import type { FrozenEncoder, TeacherLoader } from './frozen-encoder.js'
 import { Projector } from './projector.js'
-import { alignmentWeightAt, alignmentWeightSchema, type AlignmentWeight } from './schedule.js'
+import { alignmentWeightAt, alignmentWeightSchema, resolveSteps, type AlignmentWeight } from './schedule.js'
 
 export const representationAlignmentOptionsSchema = z
   .object({
@@ -18,7 +18,8 @@ export const representationAlignmentOptionsSchema = z
     /** ERW warm-up: steps (0 = none), blocks trained (the L2R region), alignment weight. */
     warmup: z
       .object({
-        steps: z.number().int().min(0),
+        /** Steps, or `{ fraction }` of the run's maxSteps (resolved at setup). */
+        steps: z.union([z.number().int().min(0), z.object({ fraction: z.number().min(0).lt(1) }).strict()]),
         depth: z.number().int().min(1),
         weight: z.number().positive().default(0.5),
       })
@@ -33,8 +34,10 @@ export type RepresentationAlignmentOptions = z.input<typeof representationAlignm
 export interface RepresentationAlignmentTrick extends Trick {
   /** The projector's variables (null before setup). */
   projectorVariables(): readonly tf.Variable[] | null
-  /** The phase-2 alignment weight at main-phase step `s`. */
+  /** The phase-2 alignment weight at main-phase step `s` (after setup when the half-life is a fraction). */
   weightAt(s: number): number
+  /** Warm-up steps as resolved at setup (0 without a warm-up; null before setup). */
+  warmupSteps(): number | null
 }
 
 /**
@@ -53,6 +56,8 @@ export function representationAlignment(name: string, options: RepresentationAli
   let projector: Projector | null = null
   let saved: tf.Tensor[] | null = null
   let alignLayer = ''
+  let warmupSteps: number | null = null
+  let mainSteps: number | undefined
 
   const snapshot = (): tf.Tensor[] | null =>
     projector && !projector.variables[0]!.isDisposed ? projector.variables.map((v) => v.clone()) : saved ? saved.map((t) => t.clone()) : null
@@ -62,7 +67,8 @@ export function representationAlignment(name: string, options: RepresentationAli
     options: { ...o, teacher: 'function' },
     requires: ['generative', 'hiddenStates'],
     projectorVariables: () => projector?.variables ?? null,
-    weightAt: (s) => alignmentWeightAt(weight, s),
+    weightAt: (s) => alignmentWeightAt(weight, s, mainSteps),
+    warmupSteps: () => warmupSteps,
 
     async setup(ctx) {
       const gen = ctx.capability('generative')
@@ -70,6 +76,9 @@ export function representationAlignment(name: string, options: RepresentationAli
       if (o.alignDepth > hidden.layers.length) throw new ConfigError(`${name}: alignDepth ${o.alignDepth} exceeds the task's ${hidden.layers.length} hidden layers`)
       if (o.warmup && o.warmup.depth > gen.depth) throw new ConfigError(`${name}: warmup.depth ${o.warmup.depth} exceeds the denoiser's ${gen.depth} blocks`)
       alignLayer = hidden.layers[o.alignDepth - 1]!
+      warmupSteps = o.warmup ? resolveSteps(o.warmup.steps, ctx.maxSteps, 'warmup.steps') : 0
+      if (warmupSteps >= ctx.maxSteps) throw new ConfigError(`${name}: ${warmupSteps} warm-up steps leave no main training in ${ctx.maxSteps} steps`)
+      mainSteps = ctx.maxSteps - warmupSteps
       teacher = await o.teacher()
       if (!teacher || typeof teacher.encode !== 'function') throw new ContractError(`${name}: the teacher loader returned ${String(teacher)}, not a FrozenEncoder`)
       if (teacher.tokens.tokens !== gen.tokens.tokens) {
@@ -81,11 +90,11 @@ export function representationAlignment(name: string, options: RepresentationAli
       ctx.addTrainableVariables(projector.variables)
       const p = projector
       const t = teacher
-      if (o.warmup && o.warmup.steps > 0) {
+      if (o.warmup && warmupSteps > 0) {
         const w = o.warmup
         await ctx.runPhase({
           name: 'erw-warmup',
-          steps: w.steps,
+          steps: warmupSteps,
           variables: [...gen.variablesTo(w.depth), ...p.variables],
           // embedders + depth of the denoiser's blocks, no final layer (plus the same teacher forward as a main step)
           cost: w.depth / gen.depth,
@@ -101,7 +110,7 @@ export function representationAlignment(name: string, options: RepresentationAli
       const p = projector as Projector
       const state = ctx.capability('hiddenStates').read(out, alignLayer)
       const raw = alignmentLoss(p.apply(state), (teacher as FrozenEncoder).encode(ctx.capability('generative').clean(ctx.batch)))
-      const lambda = alignmentWeightAt(weight, ctx.phase.step)
+      const lambda = alignmentWeightAt(weight, ctx.phase.step, mainSteps)
       return { ...parts, align: tf.mul(lambda, raw) as tf.Scalar, 'align/raw': reportOnly(raw) }
     },
 

@@ -63,5 +63,9 @@ describe('alignment weight λ(s)', () => {
     expect(alignmentWeightAt(erw, 100_000)).toBeCloseTo(1.5, 12)
     expect(alignmentWeightAt(erw, 25_000)).toBeCloseTo(6 / Math.SQRT2, 12)
     expect(() => alignmentWeightAt(erw, -1)).toThrow(/≥ 0/)
+    // a half-life given as a fraction of the main phase resolves against its length
+    const fractional = { kind: 'halving' as const, c0: 1, halfLife: { fraction: 0.25 } }
+    expect(alignmentWeightAt(fractional, 100, 400)).toBeCloseTo(0.5, 12)
+    expect(() => alignmentWeightAt(fractional, 100)).toThrow(/step budget/)
   })
 })
