@@ -66,7 +66,7 @@ export const erwSuite = defineSuite({
   baseline: 'A-baseline',
   sizes: {
     quick: { seeds: 2, maxSteps: 80, evalEvery: 40 },
-    full: { seeds: 3, maxSteps: 1000, evalEvery: 100 },
+    full: { seeds: 3, maxSteps: 800, evalEvery: 100 },
   },
   target: { kind: 'fromBaseline', margin: 0.1, metric: 'fd', direction: 'min' },
   notes:
