@@ -39,3 +39,4 @@ export {
   type RlArithmeticInstance,
   type RlSourceRole,
 } from './rl-arithmetic.js'
+export * from './diffusion/index.js'
