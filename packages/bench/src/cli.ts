@@ -2,23 +2,27 @@
  * converge-bench: runs ablation suites and reports steps-to-target.
  *
  * Exit codes: 0 every run completed and every suite was summarised; 1 some runs failed (crashed)
- * or a suite could not be summarised; 2 usage or configuration error; 130 interrupted (completed
- * runs are kept; rerunning the same command resumes).
+ * or a suite could not be summarised; 2 usage or configuration error, a corrupt results file, a
+ * locked output folder or a backend that cannot start; 130 interrupted (completed runs are kept;
+ * rerunning the same command resumes).
  */
 import { availableParallelism } from 'node:os'
-import { existsSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync, writeSync, mkdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { BACKEND_NAMES, ConfigError, type BackendName } from '@converge/core'
 import { findConfigFile, loadConfig } from './config.js'
-import { WorkerPool, InProcessExecutor, type Executor } from './executor.js'
+import { WorkerPool, type Executor } from './executor.js'
+import { lockOutput, OutputLockedError } from './lock.js'
+import { CorruptResultsError } from './records.js'
+import { sourceHash } from './source-hash.js'
 import { CONSOLE_EXTRA_COLUMNS, fmtTarget, renderConsole, renderMarkdownExtras, renderMarkdownTable } from './format.js'
 import { ProgressReporter } from './progress.js'
 import type { QueueAddress } from './queue/connection.js'
-import { runAblation } from './runner.js'
+import { planSuite, runAblation } from './runner.js'
 import type { BenchSize } from '@converge/core/suite'
 
-const HELP = `converge-bench: ablations with paired seeds, steps-to-target, bootstrap CIs, reports and plots
+const HELP = `converge-bench: ablations with tuned arms, paired seeds, steps-to-target, CIs, reports and plots
 
 Usage: converge-bench [options]          (in this repository: pnpm bench [options])
        converge-bench worker --queue <url>   (runs queued jobs; see worker --help)
@@ -38,14 +42,18 @@ Usage: converge-bench [options]          (in this repository: pnpm bench [option
                        processes, on this or other machines, instead of local workers; see
                        docs/scale-out.md and \`converge-bench worker --help\`
   --out <dir>          output folder (default: bench-results); one subfolder per suite
+  --fresh              ignore cached results: run every job again
+  --drop-corrupt-lines move unreadable lines of results.jsonl to results.jsonl.corrupt and go on
   --config <file>      bench config (default: converge-bench.config.ts in the current folder)
   --help               this text
 
-Outputs per suite: results.jsonl (one line per completed run), report.md, summary.json, SVG plots;
-<out>/report.md indexes every suite in the folder. Rerunning into the same folder skips completed
-runs, so an interrupted bench resumes where it stopped.
+Outputs per suite: results.jsonl (one line per completed run, tuning runs included), report.md,
+summary.json, SVG plots; <out>/report.md indexes every suite in the folder. Rerunning into the
+same folder skips runs completed under the same settings and source code, so an interrupted bench
+resumes where it stopped; runs made with other code are rerun.
 
-Exit codes: 0 ok; 1 a run failed or a suite could not be summarised; 2 usage error; 130 interrupted.`
+Exit codes: 0 ok; 1 a run failed or a suite could not be summarised; 2 usage or config error,
+corrupt results, output folder in use, backend cannot start; 130 interrupted.`
 
 class UsageError extends Error {}
 
@@ -56,8 +64,21 @@ function positiveInt(name: string, v: string | undefined): number | undefined {
   return n
 }
 
-const list = (v: string | string[] | undefined): string[] | undefined =>
-  v === undefined ? undefined : [v].flat().flatMap((x) => x.split(',')).map((x) => x.trim()).filter(Boolean)
+function list(name: string, v: string | string[] | undefined): string[] | undefined {
+  if (v === undefined) return undefined
+  const names = [v].flat().flatMap((x) => x.split(',')).map((x) => x.trim()).filter(Boolean)
+  if (names.length === 0) throw new UsageError(`--${name}: got an empty list; give names separated by commas`)
+  return names
+}
+
+/** Written straight to stderr: seen even when the process exits right after (Ctrl-C under pnpm). */
+const sayNow = (line: string) => {
+  try {
+    writeSync(2, `${line}\n`)
+  } catch {
+    // stderr closed: nothing to tell
+  }
+}
 
 export async function main(argv: string[]): Promise<number> {
   // Loaded on demand: a local bench never loads the queue client.
@@ -83,6 +104,8 @@ export async function main(argv: string[]): Promise<number> {
         queue: { type: 'string' },
         out: { type: 'string' },
         config: { type: 'string' },
+        fresh: { type: 'boolean' },
+        'drop-corrupt-lines': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     })
@@ -99,7 +122,7 @@ export async function main(argv: string[]): Promise<number> {
   }
 
   let config
-  let configPath: string
+  let configPath = values.config ?? 'converge-bench.config.ts'
   let size: BenchSize
   let seeds: number | undefined
   let maxSteps: number | undefined
@@ -120,6 +143,11 @@ export async function main(argv: string[]): Promise<number> {
       if (values.jobs !== undefined) throw new UsageError('--jobs and --queue exclude each other: with a queue, each worker sets its own --jobs')
       queue = (await import('./queue/connection.js')).parseQueueUrl(values.queue)
     }
+    list('suite', values.suite)
+    list('arms', values.arms)
+    if (values.out !== undefined && existsSync(resolve(values.out)) && !statSync(resolve(values.out)).isDirectory()) {
+      throw new UsageError(`--out: ${resolve(values.out)} is a file; pass a folder`)
+    }
     configPath = findConfigFile(process.cwd(), values.config)
     config = await loadConfig(configPath)
   } catch (e) {
@@ -139,14 +167,14 @@ export async function main(argv: string[]): Promise<number> {
     return 0
   }
 
-  const wanted = list(values.suite)
+  const wanted = list('suite', values.suite)
   const unknown = (wanted ?? []).filter((n) => !config.suites.some((s) => s.name === n))
   if (unknown.length) {
     console.error(`converge-bench: --suite: no suite named ${unknown.map((n) => `"${n}"`).join(', ')} (suites: ${config.suites.map((s) => s.name).join(', ')})`)
     return 2
   }
   const suites = wanted ? config.suites.filter((s) => wanted.includes(s.name)) : config.suites
-  const arms = list(values.arms)
+  const arms = list('arms', values.arms)
   if (arms) {
     const known = new Set(suites.flatMap((s) => s.arms.map((a) => a.name)))
     const missing = arms.filter((a) => !known.has(a))
@@ -156,42 +184,69 @@ export async function main(argv: string[]): Promise<number> {
     }
   }
   const out = resolve(values.out ?? 'bench-results')
-  const executor: Executor = queue
-    ? await queueExecutor(queue)
-    : jobs > 1
-      ? new WorkerPool(jobs, configPath)
-      : new InProcessExecutor(suites)
+  const selected = suites
+    .map((suite) => ({ suite, arms: arms?.filter((a) => suite.arms.some((x) => x.name === a)) }))
+    .filter((x) => !arms || x.arms?.length)
+  const common = {
+    size,
+    ...(seeds ? { seeds } : {}),
+    ...(maxSteps ? { maxSteps } : {}),
+    ...(evalEvery ? { evalEvery } : {}),
+    backend,
+    tunedWasm: !values['stock-wasm'],
+    out,
+    fresh: Boolean(values.fresh),
+    dropCorrupt: Boolean(values['drop-corrupt-lines']),
+  }
+  // Plan every selected suite before any run: bad grids, trick or task options fail here.
+  let source: string
+  try {
+    source = sourceHash(configPath)
+    for (const { suite, arms: a } of selected) planSuite(suite, { ...common, ...(a ? { arms: a } : {}), sourceHash: source })
+  } catch (e) {
+    console.error(`converge-bench: ${configPath}: ${(e as Error).message}`)
+    return 2
+  }
+
+  let unlock: () => void
+  try {
+    unlock = lockOutput(out)
+  } catch (e) {
+    console.error(`converge-bench: ${(e as Error).message}`)
+    return e instanceof OutputLockedError ? 2 : 1
+  }
+
+  // Runs always go to worker processes, so this process stays responsive: Ctrl-C stops within a
+  // moment whatever a run is doing, and nothing finished after it is recorded.
+  const executor: Executor = queue ? await queueExecutor(queue) : new WorkerPool(jobs, configPath)
   const progress = new ProgressReporter()
-  let interrupted = false
-  const onSigint = () => {
-    interrupted = true
+  const abort = new AbortController()
+  const onSignal = () => {
+    abort.abort()
     progress.stop()
-    if (executor instanceof WorkerPool) executor.kill()
-    console.error(`\nconverge-bench: interrupted. Completed runs are saved under ${out}; rerun the same command to resume.`)
+    executor.kill()
+    unlock()
+    sayNow(`\nconverge-bench: interrupted. Completed runs are saved under ${out}; rerun the same command to resume.`)
     process.exit(130)
   }
-  process.once('SIGINT', onSigint)
-  process.once('SIGTERM', onSigint)
+  process.once('SIGINT', onSignal)
+  process.once('SIGTERM', onSignal)
+  process.once('SIGHUP', onSignal)
 
   const where = queue ? `queue ${queue.display}` : `${jobs} worker(s)`
-  console.error(`converge-bench: ${suites.length} suite(s) at ${size} size, ${where}, backend ${backend}, output ${out}`)
+  console.error(`converge-bench: ${selected.length} suite(s) at ${size} size, ${where}, backend ${backend}, output ${out}`)
   let status = 0
   try {
-    for (const suite of suites) {
-      const suiteArms = arms?.filter((a) => suite.arms.some((x) => x.name === a))
-      if (arms && !suiteArms?.length) continue
+    for (const { suite, arms: suiteArms } of selected) {
       const outcome = await runAblation(suite, {
-        size,
-        ...(seeds ? { seeds } : {}),
+        ...common,
         ...(suiteArms ? { arms: suiteArms } : {}),
-        ...(maxSteps ? { maxSteps } : {}),
-        ...(evalEvery ? { evalEvery } : {}),
-        backend,
-        tunedWasm: !values['stock-wasm'],
-        out,
+        sourceHash: source,
         executor,
         onEvent: progress.onEvent,
+        signal: abort.signal,
       })
+      if (outcome.aborted) return 130
       if (outcome.failures.length) status = 1
       if (outcome.summary) {
         console.log(`\n${renderConsole(outcome.summary)}\n  report: ${join(outcome.outDir, 'report.md')}\n`)
@@ -206,11 +261,29 @@ export async function main(argv: string[]): Promise<number> {
         status = 1
       }
     }
+  } catch (e) {
+    progress.stop()
+    const err = e as Error
+    if (err instanceof CorruptResultsError) {
+      console.error(`converge-bench: ${err.message}`)
+      return 2
+    }
+    if (err.name === 'ConfigError') {
+      console.error(`converge-bench: ${configPath}: ${err.message}`)
+      return 2
+    }
+    if (err.name === 'BackendError') {
+      console.error(`converge-bench: ${err.message}\nStopped at the first run: every run would fail the same way. Pick another --backend.`)
+      return 2
+    }
+    throw e
   } finally {
     progress.stop()
-    process.off('SIGINT', onSigint)
-    process.off('SIGTERM', onSigint)
-    if (!interrupted) await executor.close()
+    process.off('SIGINT', onSignal)
+    process.off('SIGTERM', onSignal)
+    process.off('SIGHUP', onSignal)
+    if (!abort.signal.aborted) await executor.close()
+    unlock()
   }
   writeIndex(out, config.suites.map((x) => x.name))
   console.error(`converge-bench: done; index ${join(out, 'report.md')}`)

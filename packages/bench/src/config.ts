@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs'
+import { existsSync, statSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { ConfigError } from '@converge/core'
@@ -21,6 +21,7 @@ export function findConfigFile(cwd: string, explicit?: string): string {
   if (explicit) {
     const p = resolve(cwd, explicit)
     if (!existsSync(p)) throw new ConfigError(`--config: ${p} does not exist`)
+    if (statSync(p).isDirectory()) throw new ConfigError(`--config: ${p} is a folder; pass the config file`)
     return p
   }
   for (const name of DEFAULT_CONFIG_FILES) {
@@ -30,21 +31,63 @@ export function findConfigFile(cwd: string, explicit?: string): string {
   throw new ConfigError(`no bench config found in ${cwd} (looked for ${DEFAULT_CONFIG_FILES.join(', ')}); pass --config <file>`)
 }
 
-/** Imports a config file and checks its shape (suite names unique, baselines among the arms). */
+const isPositiveInt = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v > 0
+
+/** Checks one suite's shape; the messages name the suite and the field. */
+function checkSuite(s: BenchSuite): void {
+  const where = `suite "${s.name}"`
+  if (typeof s.task !== 'function') throw new ConfigError(`${where}: task must be a function (size) => TaskDefinition`)
+  if (!Array.isArray(s.arms) || s.arms.length === 0) throw new ConfigError(`${where}: has no arms; give at least the baseline arm`)
+  for (const a of s.arms as readonly ArmSpec[]) {
+    if (!a || typeof a.name !== 'string' || !a.name) throw new ConfigError(`${where}: every arm needs a name`)
+    if (typeof a.tricks !== 'function') throw new ConfigError(`${where}, arm "${a.name}": tricks must be a function (hp) => Trick[]`)
+  }
+  const armNames = s.arms.map((a: ArmSpec) => a.name)
+  if (new Set(armNames).size !== armNames.length) throw new ConfigError(`${where}: arm names must be unique`)
+  if (!s.arms.some((a: ArmSpec) => a.name === s.baseline)) {
+    throw new ConfigError(`${where}: baseline "${s.baseline}" is not one of its arms (${armNames.join(', ')})`)
+  }
+  for (const size of ['quick', 'full'] as const) {
+    const c = s.sizes?.[size]
+    if (!c) throw new ConfigError(`${where}: sizes.${size} is missing`)
+    for (const k of ['seeds', 'maxSteps', 'evalEvery'] as const) {
+      if (!isPositiveInt(c[k])) throw new ConfigError(`${where}: sizes.${size}.${k} must be a positive integer (got ${JSON.stringify(c[k])})`)
+    }
+    if (c.tuningSeeds !== undefined && !isPositiveInt(c.tuningSeeds)) throw new ConfigError(`${where}: sizes.${size}.tuningSeeds must be a positive integer`)
+  }
+  const t = s.target
+  if (!t || (t.kind !== 'explicit' && t.kind !== 'fromBaseline')) throw new ConfigError(`${where}: target must be { kind: 'explicit', target } or { kind: 'fromBaseline', margin }`)
+  if (t.kind === 'fromBaseline' && !(typeof t.margin === 'number' && t.margin >= 0 && t.margin < 1)) throw new ConfigError(`${where}: target.margin must be a number in [0, 1)`)
+  if (t.kind === 'explicit' && !(t.target && typeof t.target.metric === 'string' && Number.isFinite(t.target.value) && (t.target.direction === 'min' || t.target.direction === 'max'))) {
+    throw new ConfigError(`${where}: target.target must be { metric, direction: 'min' | 'max', value }`)
+  }
+}
+
+/**
+ * Imports a config file and checks its shape (suite names unique, arms, baselines, sizes,
+ * targets). Every problem, including a config that fails to import or throws while loading, is
+ * a ConfigError whose message starts with the file's path.
+ */
 export async function loadConfig(path: string): Promise<BenchConfig> {
-  const mod = (await import(pathToFileURL(path).href)) as { default?: BenchConfig }
+  let mod: { default?: BenchConfig }
+  try {
+    mod = (await import(pathToFileURL(path).href)) as { default?: BenchConfig }
+  } catch (e) {
+    const err = e as Error
+    throw new ConfigError(`${path}: the config failed to load: ${err.name === 'Error' ? '' : `${err.name}: `}${err.message.split('\n')[0]}`)
+  }
   const config = mod.default
   if (!config || !Array.isArray(config.suites)) throw new ConfigError(`${path}: the default export must be defineBenchConfig({ suites: [...] })`)
   const names = new Set<string>()
-  for (const s of config.suites as readonly BenchSuite[]) {
-    if (!s || typeof s.name !== 'string') throw new ConfigError(`${path}: every suite needs a name`)
-    if (names.has(s.name)) throw new ConfigError(`${path}: two suites are named "${s.name}"`)
-    names.add(s.name)
-    if (!s.arms.some((a: ArmSpec) => a.name === s.baseline)) {
-      throw new ConfigError(`suite "${s.name}": baseline "${s.baseline}" is not one of its arms (${s.arms.map((a: ArmSpec) => a.name).join(', ')})`)
+  try {
+    for (const s of config.suites as readonly BenchSuite[]) {
+      if (!s || typeof s.name !== 'string') throw new ConfigError('every suite needs a name')
+      if (names.has(s.name)) throw new ConfigError(`two suites are named "${s.name}"`)
+      names.add(s.name)
+      checkSuite(s)
     }
-    const armNames = s.arms.map((a: ArmSpec) => a.name)
-    if (new Set(armNames).size !== armNames.length) throw new ConfigError(`suite "${s.name}": arm names must be unique`)
+  } catch (e) {
+    throw new ConfigError(`${path}: ${(e as Error).message}`)
   }
   return config
 }

@@ -1,33 +1,51 @@
 import { fork, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
+import type { RunJob } from './job.js'
+import { createJobRunner } from './job-runner.js'
 import type { RunRecord } from './records.js'
-import { runOne, type ProgressFn, type RunJob } from './run-one.js'
+import type { ProgressFn } from './run-one.js'
 import type { BenchSuite } from '@converge/core/suite'
 
-/** Runs jobs, `concurrency` at a time. */
+/**
+ * Executes jobs: the boundary between planning (the runner decides which jobs to run, in which
+ * order, and records what comes back) and running. An executor takes a plain-data RunJob, trains
+ * it somewhere that can load the same bench config (see `createJobRunner`), reports progress,
+ * and resolves with the RunRecord, or rejects with the run's error (`name` kept, so the runner
+ * can tell a BackendError from a crashed run). It never writes results itself.
+ *
+ * - `concurrency`: how many jobs the runner keeps in flight at once.
+ * - `close()`: finish politely once every job is done.
+ * - `kill()`: stop now (Ctrl-C, fatal error); in-flight jobs reject or are ignored, never recorded.
+ */
 export interface Executor {
   readonly concurrency: number
   run(job: RunJob, onProgress: ProgressFn): Promise<RunRecord>
   close(): Promise<void>
+  kill(): void
 }
 
-/** Runs jobs one after another in this process (programmatic use, `--jobs 1`). */
+/**
+ * Runs jobs one after another in this process (programmatic use and tests). A run in progress
+ * cannot be interrupted here; the CLI always uses worker processes.
+ */
 export class InProcessExecutor implements Executor {
   readonly concurrency = 1
-  constructor(private readonly suites: readonly BenchSuite[]) {}
+  private readonly runner: ReturnType<typeof createJobRunner>
+  constructor(suites: readonly BenchSuite[]) {
+    this.runner = createJobRunner((name) => suites.find((s) => s.name === name))
+  }
   run(job: RunJob, onProgress: ProgressFn): Promise<RunRecord> {
-    const suite = this.suites.find((s) => s.name === job.suite)
-    if (!suite) return Promise.reject(new RangeError(`unknown suite "${job.suite}"`))
-    return runOne(suite, job, onProgress)
+    return this.runner(job, onProgress)
   }
   async close(): Promise<void> {}
+  kill(): void {}
 }
 
 type WorkerMessage =
   | { type: 'ready' }
   | { type: 'progress'; step: number }
   | { type: 'done'; record: RunRecord }
-  | { type: 'error'; message: string; stack?: string }
+  | { type: 'error'; name?: string; message: string; stack?: string }
 
 interface Slot {
   child: ChildProcess
@@ -58,6 +76,8 @@ export class WorkerPool implements Executor {
     const child = fork(worker, [this.configPath], {
       execArgv: ['--import', import.meta.resolve('tsx')],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      // Its own process group: a terminal's Ctrl-C reaches the bench, which stops the workers itself.
+      detached: true,
     })
     const ready = new Promise<void>((resolve) => {
       const onReady = (m: WorkerMessage) => {
@@ -107,7 +127,7 @@ export class WorkerPool implements Executor {
           else {
             cleanup()
             if (m.type === 'done') resolve(m.record)
-            else reject(Object.assign(new Error(m.message), { stack: m.stack ?? m.message }))
+            else reject(Object.assign(new Error(m.message), { name: m.name ?? 'Error', stack: m.stack ?? m.message }))
           }
         }
         const onExit = (code: number | null, signal: string | null) => {

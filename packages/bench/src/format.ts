@@ -1,5 +1,7 @@
-import type { Interval } from './stats.js'
+import { fmtHyperparams } from './job.js'
+import { CI_LEVEL, MIN_INFORMATIVE_PAIRS, type SpeedupEstimate } from './paired-ratio.js'
 import type { ArmSummary, SuiteSummary } from './summary.js'
+import type { ArmTuning } from './tuning.js'
 
 export function fmtRatio(x: number): string {
   if (Number.isNaN(x)) return 'n/a'
@@ -8,11 +10,26 @@ export function fmtRatio(x: number): string {
   return x >= 10 ? x.toFixed(1) : x.toFixed(2)
 }
 
-export function fmtInterval(i: Interval | null): string {
-  if (!i) return '(baseline)'
-  if (i.n === 0) return 'n/a: neither reached'
-  if (i.n === 1) return `${fmtRatio(i.estimate)}x (1 seed pair: no CI)`
-  return `${fmtRatio(i.estimate)}x [${fmtRatio(i.low)}, ${fmtRatio(i.high)}]`
+/**
+ * The median speed-up: a point (`1.25x`), or a bound when censored runs leave it open (`< 0.42x`:
+ * the arm did not reach the target in the median pair; `> 2.0x`: the baseline did not).
+ */
+export function fmtEstimate(e: SpeedupEstimate): string {
+  const { estimateLow: lo, estimateHigh: hi } = e
+  if (lo === hi) return `${fmtRatio(lo)}x`
+  if (lo === 0 && Number.isFinite(hi)) return `< ${fmtRatio(hi)}x`
+  if (!Number.isFinite(hi) && lo > 0) return `> ${fmtRatio(lo)}x`
+  if (lo === 0) return 'undetermined'
+  return `${fmtRatio(lo)}–${fmtRatio(hi)}x`
+}
+
+/** Speed-up with its CI; below the minimum of informative pairs, says why there is no ratio. */
+export function fmtSpeedup(e: SpeedupEstimate | null): string {
+  if (!e) return '(baseline)'
+  if (e.n === 0) return 'n/a: neither arm reached on any seed'
+  if (!e.enough) return `no ratio: ${e.n} informative pair${e.n === 1 ? '' : 's'} (needs ${MIN_INFORMATIVE_PAIRS})`
+  const level = e.level >= CI_LEVEL ? '' : ` (${Math.floor(e.level * 1000) / 10}% CI)`
+  return `${fmtEstimate(e)} [${fmtRatio(e.low)}, ${fmtRatio(e.high)}]${level}`
 }
 
 export function fmtMs(ms: number | null): string {
@@ -21,7 +38,7 @@ export function fmtMs(ms: number | null): string {
   return ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`
 }
 
-function fmtNumber(v: number): string {
+export function fmtNumber(v: number): string {
   if (Number.isInteger(v)) return v.toLocaleString('en-US')
   const a = Math.abs(v)
   return a >= 1000 ? Math.round(v).toLocaleString('en-US') : a >= 100 ? v.toFixed(1) : a >= 1 ? v.toFixed(2) : v.toPrecision(3)
@@ -34,7 +51,8 @@ export function armTable(s: SuiteSummary): { header: string[]; rows: string[][] 
     'reached',
     'median steps',
     ...(s.cost ? [`median ${s.cost.name}`] : []),
-    'speed-up vs baseline [95% CI]',
+    ...(s.tuning.length ? ['hyperparameters'] : []),
+    `speed-up vs baseline [${CI_LEVEL * 100}% CI]`,
     'P(faster)',
     'ms/step',
     'time to target',
@@ -42,9 +60,10 @@ export function armTable(s: SuiteSummary): { header: string[]; rows: string[][] 
   const rows = s.arms.map((a: ArmSummary) => [
     a.arm,
     `${a.reached}/${a.runs}${a.diverged ? ` (${a.diverged} diverged)` : ''}`,
-    a.medianSteps === null ? `not reached (> ${s.maxSteps})` : fmtNumber(a.medianSteps),
-    ...(s.cost ? [a.medianSteps === null ? 'not reached' : fmtNumber(a.medianSteps * s.cost.perStep)] : []),
-    fmtInterval(a.speedup),
+    a.medianSteps === null ? `not reached in ${s.maxSteps}` : fmtNumber(a.medianSteps),
+    ...(s.cost ? [a.medianSteps === null ? `> ${fmtNumber(s.maxSteps * s.cost.perStep)}` : fmtNumber(a.medianSteps * s.cost.perStep)] : []),
+    ...(s.tuning.length ? [s.tuning.some((t) => t.arm === a.arm) ? `${fmtHyperparams(a.hp)} (tuned)` : 'fixed'] : []),
+    fmtSpeedup(a.speedup),
     a.pFaster === null ? '' : a.pFaster.toFixed(2),
     a.msPerStep.toFixed(2),
     fmtMs(a.medianTimeToTargetMs),
@@ -87,6 +106,7 @@ export function renderConsole(s: SuiteSummary): string {
   return [
     `${s.suite} (${s.size}): ${s.description}`,
     `target: ${fmtTarget(s)}; ${s.seeds.length} paired seeds, max ${s.maxSteps} steps, eval every ${s.evalEvery}`,
+    ...s.tuning.map((t) => `tuned ${t.arm}: ${fmtTuning(t)}`),
     ...aligned(header, rows),
     ...extraLines,
   ].join('\n')
@@ -107,4 +127,42 @@ export function renderMarkdownTable(s: SuiteSummary): string {
 export function renderMarkdownExtras(s: SuiteSummary, maxColumns = Number.POSITIVE_INFINITY): string {
   const extras = extrasTable(s)
   return extras && extras.header.length - 1 <= maxColumns ? markdownTable(extras.header, extras.rows) : ''
+}
+
+/** One line per tuned arm: grid, choice and cost. */
+export function fmtTuning(t: ArmTuning): string {
+  const grid = t.grid ? Object.entries(t.grid).map(([k, v]) => `${k} ∈ {${v.join(', ')}}`).join(' × ') : 'fixed (target only)'
+  return `${grid} on ${t.seeds.length} tuning seeds → ${fmtHyperparams(t.chosen)}; cost ${t.runs} runs, ${fmtNumber(t.steps)} steps, ${fmtMs(t.trainMs)} training`
+}
+
+/** Tuning per arm as a Markdown table: median steps-to-target (reached/runs) at every grid point. */
+export function renderTuningMarkdown(s: SuiteSummary): string {
+  if (!s.tuning.length) return ''
+  const lines: string[] = []
+  for (const t of s.tuning) {
+    lines.push(`**${t.arm}**: ${fmtTuning(t)}`, '', '| hyperparameters | median steps (tuning seeds) | reached | median best ' + s.target.metric + ' |', '|---|---|---|---|')
+    for (const p of t.points) {
+      const chosen = JSON.stringify(p.hp) === JSON.stringify(t.chosen) ? ' **(chosen)**' : ''
+      lines.push(`| ${fmtHyperparams(p.hp)}${chosen} | ${p.medianSteps === null ? `not reached in ${s.maxSteps}` : fmtNumber(p.medianSteps)} | ${p.reached}/${p.steps.length} | ${Number.isFinite(p.medianBest) ? p.medianBest.toPrecision(4) : 'diverged'} |`)
+    }
+    lines.push('')
+  }
+  return lines.join('\n')
+}
+
+/** Median speed-up (and reached counts) at each target level. */
+export function renderTargetLevelsMarkdown(s: SuiteSummary): string {
+  if (!s.targetLevels.length) return ''
+  const arms = s.arms.map((a) => a.arm)
+  const header = ['target', ...arms]
+  const rows = s.targetLevels.map((l) => [
+    `${l.target.metric} ${l.target.direction === 'max' ? '>=' : '<='} ${l.target.value.toPrecision(4)}${l.gapScale === 1 ? ' (suite target)' : ` (${l.gapScale}x the gap)`}`,
+    ...arms.map((name) => {
+      const a = l.arms.find((x) => x.arm === name)
+      if (!a) return ''
+      const steps = a.medianSteps === null ? `not reached in ${s.maxSteps}` : `${fmtNumber(a.medianSteps)} steps`
+      return a.speedup ? `${fmtSpeedup(a.speedup)}; ${a.reached}/${a.runs}` : `${steps}; ${a.reached}/${a.runs}`
+    }),
+  ])
+  return markdownTable(header, rows)
 }

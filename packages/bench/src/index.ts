@@ -8,9 +8,17 @@ export {
   type SuitePlot,
   type RunExtras,
   type RunRecordLike,
+  type Hyperparams,
+  type TuneSpec,
 } from '@converge/core/suite'
-export { runAblation, planJobs, type AblationOptions, type AblationOutcome, type BenchEvent } from './runner.js'
-export { summarise, type SuiteSummary, type ArmSummary } from './summary.js'
+export { runAblation, planSuite, planRuns, planJobs, type AblationOptions, type AblationOutcome, type BenchEvent, type SuitePlan } from './runner.js'
+export { summarise, GAP_SCALES, type SuiteSummary, type ArmSummary, type TargetLevel } from './summary.js'
+export { pairBounds, speedupEstimate, signTestRank, medianOfRatios, MIN_INFORMATIVE_PAIRS, CI_LEVEL, type PairBound, type SpeedupEstimate } from './paired-ratio.js'
+export { gridPoints, chooseHyperparams, tuningTarget, DEFAULT_TUNING_SEEDS, type ArmTuning, type TuningPoint } from './tuning.js'
+export { jobKey, TUNING_SEED_BASE, type JobKind } from './job.js'
+export { createJobRunner, WARMUP_STEPS } from './job-runner.js'
+export { sourceHash } from './source-hash.js'
+export { lockOutput, OutputLockedError } from './lock.js'
 export {
   median,
   percentile,
@@ -21,10 +29,10 @@ export {
   type Interval,
 } from './stats.js'
 export { targetFromBaseline } from './target.js'
-export { readRecords, appendRecord, configHash, canonicalJson, type RunRecord } from './records.js'
+export { readRecords, appendRecord, configHash, canonicalJson, CorruptResultsError, RECORD_FORMAT, type RunRecord } from './records.js'
 export { runOne, type RunJob } from './run-one.js'
 export { InProcessExecutor, WorkerPool, type Executor } from './executor.js'
 export { defineBenchConfig, loadConfig, findConfigFile, type BenchConfig } from './config.js'
-export { renderSvg, metricPlot, speedupPlot } from './plots.js'
+export { renderSvg, metricPlot, speedupPlot, marginPlot } from './plots.js'
 export { renderConsole, renderMarkdownTable } from './format.js'
 export { optimizerSanitySuite } from './suites/optimizer-sanity.js'

@@ -4,6 +4,7 @@ import type { RunRecord } from './records.js'
 import { median } from './stats.js'
 import type { SuitePlot } from '@converge/core/suite'
 import type { SuiteSummary } from './summary.js'
+import type { SpeedupEstimate } from './paired-ratio.js'
 
 const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json'
 
@@ -66,41 +67,109 @@ export function metricPlot(summary: SuiteSummary, records: readonly RunRecord[])
   }
 }
 
-/** Paired speed-up over the baseline per arm, with its 95% bootstrap CI, on a log axis. */
+/** Where a speed-up estimate is drawn and how: a point, or a bound pointing the way it is open. */
+function estimateMark(e: SpeedupEstimate): { x: number; kind: string } | null {
+  if (e.estimateLow === e.estimateHigh) return { x: e.estimateLow, kind: 'median' }
+  if (e.estimateLow === 0 && Number.isFinite(e.estimateHigh)) return { x: e.estimateHigh, kind: 'upper bound (censored)' }
+  if (!Number.isFinite(e.estimateHigh) && e.estimateLow > 0) return { x: e.estimateLow, kind: 'lower bound (censored)' }
+  return null
+}
+
+const SHAPES = { domain: ['median', 'upper bound (censored)', 'lower bound (censored)'], range: ['circle', 'triangle-left', 'triangle-right'] }
+
+/**
+ * Paired speed-up over the baseline per arm with its CI, on a log axis. A median left open by
+ * censored runs is drawn as a triangle pointing the way it is open (◀ "less than", ▶ "more
+ * than"); a CI end at 0 or ∞ is drawn as an open arrowhead at the axis end. Arms below the
+ * minimum of informative pairs are not drawn.
+ */
 export function speedupPlot(summary: SuiteSummary): SuitePlot {
-  const arms = summary.arms.filter((a) => a.speedup && a.speedup.n > 0)
-  const finite = arms.flatMap((a) => [a.speedup!.estimate, a.speedup!.low, a.speedup!.high]).filter((v) => Number.isFinite(v) && v > 0)
+  const arms = summary.arms.filter((a) => a.speedup && a.speedup.enough)
+  const finite = arms
+    .flatMap((a) => [a.speedup!.estimateLow, a.speedup!.estimateHigh, a.speedup!.low, a.speedup!.high])
+    .filter((v) => Number.isFinite(v) && v > 0)
   const floor = finite.length ? Math.min(...finite, 1) / 2 : 0.5
   const cap = finite.length ? Math.max(...finite, 1) * 2 : 2
   const clamp = (v: number) => (v === 0 ? floor : Number.isFinite(v) ? v : cap)
-  const rows = arms.map((a) => ({
-    arm: a.arm,
-    estimate: clamp(a.speedup!.estimate),
-    low: clamp(a.speedup!.low),
-    high: clamp(a.speedup!.high),
-  }))
+  const rows = arms.map((a) => ({ arm: a.arm, low: clamp(a.speedup!.low), high: clamp(a.speedup!.high) }))
+  const points = arms.flatMap((a) => {
+    const m = estimateMark(a.speedup!)
+    return m ? [{ arm: a.arm, x: clamp(m.x), kind: m.kind }] : []
+  })
+  const arrows = arms.flatMap((a) => [
+    ...(a.speedup!.low === 0 ? [{ arm: a.arm, x: floor, shape: 'triangle-left' }] : []),
+    ...(!Number.isFinite(a.speedup!.high) ? [{ arm: a.arm, x: cap, shape: 'triangle-right' }] : []),
+  ])
+  const xScale = { type: 'log', domain: [floor, cap], nice: false }
   return {
     name: 'speedup',
-    title: 'speed-up over the baseline with 95% bootstrap CI',
+    title: 'speed-up over the baseline with its confidence interval',
     spec: {
-      title: `${summary.suite}: steps-to-target speed-up over "${summary.baseline}" (95% CI; 0 and ∞ drawn at the axis ends)`,
+      title: `${summary.suite}: steps-to-target speed-up over "${summary.baseline}" (CI; open arrowheads: the interval runs to 0 or ∞)`,
       width: 480,
       height: Math.max(80, 32 * rows.length),
       layer: [
         {
           data: { values: rows },
           mark: { type: 'rule', strokeWidth: 2 },
-          encoding: { y: { field: 'arm', type: 'nominal', title: null }, x: { field: 'low', type: 'quantitative', scale: { type: 'log', domain: [floor, cap], nice: false }, title: 'baseline steps / arm steps' }, x2: { field: 'high' } },
+          encoding: { y: { field: 'arm', type: 'nominal', title: null }, x: { field: 'low', type: 'quantitative', scale: xScale, title: 'baseline steps / arm steps' }, x2: { field: 'high' } },
         },
         {
-          data: { values: rows },
-          mark: { type: 'point', filled: true, size: 60 },
-          encoding: { y: { field: 'arm', type: 'nominal' }, x: { field: 'estimate', type: 'quantitative' } },
+          data: { values: points },
+          mark: { type: 'point', filled: true, size: 90 },
+          encoding: {
+            y: { field: 'arm', type: 'nominal' },
+            x: { field: 'x', type: 'quantitative', scale: xScale },
+            shape: { field: 'kind', type: 'nominal', scale: SHAPES, title: 'median speed-up' },
+          },
+        },
+        {
+          data: { values: arrows },
+          mark: { type: 'point', filled: false, size: 110, strokeWidth: 1.5 },
+          encoding: { y: { field: 'arm', type: 'nominal' }, x: { field: 'x', type: 'quantitative', scale: xScale }, shape: { field: 'shape', type: 'nominal', scale: null, legend: null } },
         },
         {
           data: { values: [{ one: 1 }] },
           mark: { type: 'rule', strokeDash: [4, 4], color: 'gray' },
           encoding: { x: { field: 'one', type: 'quantitative' } },
+        },
+      ],
+    },
+  }
+}
+
+/** Median speed-up per arm against how far the target sits from the baseline's best (the suite's distance = 1). */
+export function marginPlot(summary: SuiteSummary): SuitePlot {
+  const rows = summary.targetLevels.flatMap((l) =>
+    l.arms.flatMap((a) => {
+      if (!a.speedup || !a.speedup.enough) return []
+      const m = estimateMark(a.speedup)
+      return m && m.x > 0 && Number.isFinite(m.x) ? [{ arm: a.arm, gap: l.gapScale, speedup: m.x, kind: m.kind }] : []
+    }),
+  )
+  const x = { field: 'gap', type: 'quantitative', scale: { type: 'log' }, title: "target's distance from the baseline's best (suite target = 1)" }
+  return {
+    name: 'target-levels',
+    title: 'speed-up against the target level',
+    spec: {
+      title: `${summary.suite}: median speed-up at looser (right) and stricter (left) targets`,
+      width: 360,
+      height: 200,
+      layer: [
+        {
+          data: { values: rows },
+          mark: { type: 'line' },
+          encoding: { x, y: { field: 'speedup', type: 'quantitative', scale: { type: 'log' }, title: 'median speed-up' }, color: { field: 'arm', type: 'nominal' } },
+        },
+        {
+          data: { values: rows },
+          mark: { type: 'point', filled: true, size: 60 },
+          encoding: { x, y: { field: 'speedup', type: 'quantitative' }, color: { field: 'arm', type: 'nominal' }, shape: { field: 'kind', type: 'nominal', scale: SHAPES, title: 'median speed-up' } },
+        },
+        {
+          data: { values: [{ one: 1 }] },
+          mark: { type: 'rule', strokeDash: [4, 4], color: 'gray' },
+          encoding: { y: { field: 'one', type: 'quantitative' } },
         },
       ],
     },

@@ -1,4 +1,5 @@
-import { fmtTarget, renderMarkdownExtras, renderMarkdownTable } from './format.js'
+import { fmtTarget, renderMarkdownExtras, renderMarkdownTable, renderTargetLevelsMarkdown, renderTuningMarkdown } from './format.js'
+import { MIN_INFORMATIVE_PAIRS } from './paired-ratio.js'
 import type { RunRecord } from './records.js'
 import type { RunJob } from './run-one.js'
 import type { SuiteSummary } from './summary.js'
@@ -7,11 +8,16 @@ const READING = `How to read this: every arm runs the same seeds; a seed gives t
 order in every arm. **Steps-to-target** is the first evaluated step at which the held-out metric meets
 the target (resolution: the evaluation interval). A run that never meets it within the step budget is
 **not reached** (censored): it is kept, counted as taking more than the budget, never dropped. The
-**speed-up** is baseline steps / arm steps per seed; its median over seeds is shown with a 95% bootstrap
-confidence interval (seed pairs resampled). A CI that contains 1 means the bench cannot tell the arm
-from the baseline at this number of seeds. 0 means the arm missed where the baseline reached; ∞ the
-reverse. **P(faster)** is the share of seed pairs in which the arm needed fewer steps (ties count
-half). ms/step is training wall time per step, evaluation excluded.`
+**speed-up** is baseline steps / arm steps per seed, paired by seed. A censored run only bounds its
+pair's ratio (the arm missed: \`< baseline steps / budget\`; the baseline missed: \`> budget / arm
+steps\`), so a median that depends on such a pair is printed as a bound (\`< 0.42x\`, \`> 2.0x\`); a
+pair where neither reached carries no information and is left out. Fewer than ${MIN_INFORMATIVE_PAIRS} informative
+pairs print no ratio. The interval is the sign-test (order-statistic) confidence interval for the
+median ratio, exact for any distribution; below 6 pairs it cannot reach 95% and its real level is
+printed beside it. A CI that contains 1 means the bench cannot tell the arm from the baseline at this
+number of seeds. **P(faster)** is the share of seed pairs in which the arm needed fewer steps (ties
+count half). ms/step is training wall time per step, evaluation excluded; arms are interleaved per
+seed and every worker warms up first, so time columns compare arms under the same conditions.`
 
 /** The per-suite report.md. */
 export function renderSuiteMarkdown(
@@ -28,7 +34,7 @@ export function renderSuiteMarkdown(
       const i = a.seeds.indexOf(seed)
       if (i < 0) return '–'
       const v = a.stepsBySeed[i]
-      return v === null ? 'not reached' : String(v)
+      return v === null ? `not reached in ${s.maxSteps}` : String(v)
     }).join(' | ')} |`),
   ]
   const lines = [
@@ -52,6 +58,26 @@ export function renderSuiteMarkdown(
     ...(renderMarkdownExtras(s) ? ['Collected per arm (medians over seeds):', '', renderMarkdownExtras(s), ''] : []),
     ...plots.map((p) => `![${p.title}](${p.name})`),
     '',
+    ...(s.tuning.length
+      ? [
+          '## Tuning',
+          '',
+          `Arms with a grid were tuned on ${s.tuningSeeds} tuning seeds (${s.tuning[0]?.seeds.join(', ')}), disjoint from the reported seeds, against ${s.tuningTarget ? `${s.tuningTarget.target.metric} ${s.tuningTarget.target.direction === 'max' ? '>=' : '<='} ${s.tuningTarget.target.value.toPrecision(5)} (${s.tuningTarget.source})` : 'the suite target'}. ` +
+            'The point with the lowest median steps-to-target wins (a run that misses counts as +∞; ties go to more runs reaching, then the better median best value, then grid order); the reported seeds ran at it. Arms without a grid ran at fixed settings.',
+          '',
+          renderTuningMarkdown(s),
+        ]
+      : []),
+    ...(s.targetLevels.length
+      ? [
+          '## Steps-to-target at other targets',
+          '',
+          "The suite's target moved along its distance from the baseline's median best: twice as loose, the suite's, half and a quarter of the distance (stricter). A speed-up that holds only at one target level is fragile.",
+          '',
+          renderTargetLevelsMarkdown(s),
+          '',
+        ]
+      : []),
     '## Steps-to-target per seed',
     '',
     ...perSeed,

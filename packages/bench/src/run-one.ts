@@ -2,28 +2,11 @@ import { execFileSync } from 'node:child_process'
 import { readFileSync, rmSync } from 'node:fs'
 import * as tf from '@tensorflow/tfjs'
 import { checkpointHistory, listCheckpoints, NonFiniteLossError, stepsToTarget, train, type BackendInfo, type BackendName, type EvalRecord, type Trick } from '@converge/core'
-import { configHash, type RunRecord } from './records.js'
-import { armOptimizer, NO_HYPERPARAMS, type ArmSpec, type BenchSize, type BenchSuite } from '@converge/core/suite'
+import { configHash, RECORD_FORMAT, type RunRecord } from './records.js'
+import type { RunJob } from './job.js'
+import { armOptimizer, type ArmSpec, type BenchSize, type BenchSuite, type Hyperparams } from '@converge/core/suite'
 
-/** Everything that defines one run of a suite (the seed aside, hashed into `configHash`). */
-export interface RunJob {
-  readonly suite: string
-  readonly arm: string
-  readonly seed: number
-  readonly size: BenchSize
-  readonly maxSteps: number
-  readonly evalEvery: number
-  readonly backend: BackendName
-  readonly tunedWasm: boolean
-  readonly configHash: string
-  /**
-   * Checkpoint the run in `dir` and, when `dir` already holds a checkpoint of it (an interrupted
-   * earlier attempt), continue from there instead of starting over; the result is the same bit for
-   * bit. `dir` is removed once the run has its record. Put the configHash in the path: a checkpoint
-   * from other settings is refused, not reused.
-   */
-  readonly checkpoint?: { readonly dir: string; readonly everySteps?: number }
-}
+export type { RunJob } from './job.js'
 
 export type ProgressFn = (step: number) => void
 
@@ -33,15 +16,28 @@ export function findArm(suite: BenchSuite, name: string): ArmSpec {
   return arm
 }
 
-/** The settings hash of an arm: tricks (as instantiated) and task options included. */
-export function armConfigHash(suite: BenchSuite, arm: ArmSpec, job: Omit<RunJob, 'seed' | 'configHash' | 'arm' | 'suite'>): string {
+export interface RunSettings {
+  readonly size: BenchSize
+  readonly maxSteps: number
+  readonly evalEvery: number
+  readonly backend: BackendName
+  readonly tunedWasm: boolean
+}
+
+/**
+ * The settings hash of an arm at hyperparameters `hp`: tricks (as instantiated, with their
+ * options), optimizer and task options included. Building the arm here also surfaces bad trick
+ * or task options before any run starts.
+ */
+export function armConfigHash(suite: BenchSuite, arm: ArmSpec, hp: Hyperparams, job: RunSettings): string {
   const task = (arm.task ?? suite.task)(job.size)
-  const tricks = arm.tricks(NO_HYPERPARAMS).map((t: Trick) => ({ name: t.name, options: t.options ?? {} }))
+  const tricks = arm.tricks(hp).map((t: Trick) => ({ name: t.name, options: t.options ?? {} }))
   return configHash({
     suite: suite.name,
     arm: arm.name,
+    hp,
     tricks,
-    optimizer: armOptimizer(arm, NO_HYPERPARAMS) ?? null,
+    optimizer: armOptimizer(arm, hp) ?? null,
     task: { name: task.name, options: task.options, optimizer: task.optimizer },
     size: job.size,
     maxSteps: job.maxSteps,
@@ -85,9 +81,8 @@ function gitRevision(): string | null {
  */
 export async function runOne(suite: BenchSuite, job: RunJob, onProgress: ProgressFn = () => {}): Promise<RunRecord> {
   const arm = findArm(suite, job.arm)
-  if (arm.tune) throw new RangeError(`arm "${arm.name}" of suite "${suite.name}" has a tune grid, which this bench does not run yet`)
-  const tricks = arm.tricks(NO_HYPERPARAMS)
-  const optimizer = armOptimizer(arm, NO_HYPERPARAMS)
+  const tricks = arm.tricks(job.hp)
+  const optimizer = armOptimizer(arm, job.hp)
   const task = (arm.task ?? suite.task)(job.size)
   const history: EvalRecord[] = []
   let steps = 0
@@ -95,6 +90,10 @@ export async function runOne(suite: BenchSuite, job: RunJob, onProgress: Progres
   let diverged: RunRecord['result']['diverged'] = null
   let result: Awaited<ReturnType<typeof train>> | null = null
   const checkpoint = job.checkpoint ? { checkpoint: { dir: job.checkpoint.dir, ...(job.checkpoint.everySteps ? { everySteps: job.checkpoint.everySteps } : {}) }, resume: true } : {}
+  // Training time up to the last evaluation, and the wall clock then: a diverged run keeps its
+  // real training time (the loop's own total is lost with the error).
+  let trainMsAtEval = 0
+  let wallAtEval = performance.now()
   try {
     result = await train({
       task,
@@ -114,6 +113,8 @@ export async function runOne(suite: BenchSuite, job: RunJob, onProgress: Progres
       onEval: (rec, ctx) => {
         history.push(rec)
         backend = ctx.backend
+        trainMsAtEval = rec.trainMs
+        wallAtEval = performance.now()
       },
     })
   } catch (e) {
@@ -127,14 +128,17 @@ export async function runOne(suite: BenchSuite, job: RunJob, onProgress: Progres
     }
   }
   if (job.checkpoint) rmSync(job.checkpoint.dir, { recursive: true, force: true })
-  const last = history.at(-1)
+  const divergedTrainMs = trainMsAtEval + (performance.now() - wallAtEval)
   return {
-    format: 1,
+    format: RECORD_FORMAT,
+    kind: job.kind,
     suite: suite.name,
     arm: arm.name,
     seed: job.seed,
+    hp: job.hp,
     size: job.size,
     configHash: job.configHash,
+    sourceHash: job.sourceHash,
     task: { name: task.name, options: task.options },
     tricks: tricks.map((t) => ({ name: t.name, options: t.options ?? {} })),
     optimizer: (optimizer as Record<string, unknown> | undefined) ?? null,
@@ -144,7 +148,7 @@ export async function runOne(suite: BenchSuite, job: RunJob, onProgress: Progres
     result: {
       history: result?.history ?? history,
       steps: result?.steps ?? steps,
-      trainMs: result?.trainMs ?? last?.trainMs ?? 0,
+      trainMs: result?.trainMs ?? divergedTrainMs,
       evalMs: result?.evalMs ?? 0,
       taskTarget: task.target,
       taskStepsToTarget: stepsToTarget(result?.history ?? history, task.target),

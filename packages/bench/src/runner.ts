@@ -1,20 +1,26 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { ConfigError, type BackendName } from '@converge/core'
+import { ConfigError, stepsToTarget, type BackendName } from '@converge/core'
 import { InProcessExecutor, type Executor } from './executor.js'
-import { metricPlot, renderSvg, speedupPlot } from './plots.js'
+import { jobKey, settingsKey, TUNING_SEED_BASE, type RunJob } from './job.js'
+import { marginPlot, metricPlot, renderSvg, speedupPlot } from './plots.js'
 import { appendRecord, readRecords, type RunRecord } from './records.js'
 import { renderSuiteMarkdown } from './report-markdown.js'
-import { armConfigHash, type RunJob } from './run-one.js'
-import type { BenchSize, BenchSuite, SuitePlot } from '@converge/core/suite'
+import { armConfigHash, type RunSettings } from './run-one.js'
+import { sourceHash as computeSourceHash } from './source-hash.js'
+import type { ArmSpec, BenchSize, BenchSuite, Hyperparams, SuitePlot } from '@converge/core/suite'
 import { summarise, type SuiteSummary } from './summary.js'
+import { chooseHyperparams, DEFAULT_TUNING_SEEDS, gridPoints, tuningTarget, validateTune, type ArmTuning } from './tuning.js'
+import type { Target } from '@converge/core'
 
 export type BenchEvent =
-  | { type: 'suite-start'; suite: string; total: number; done: number; maxSteps: number }
+  | { type: 'suite-start'; suite: string; phase: 'tuning' | 'runs'; total: number; done: number; maxSteps: number; target: string }
+  | { type: 'stale'; suite: string; count: number }
   | { type: 'run-start'; job: RunJob }
   | { type: 'run-progress'; job: RunJob; step: number }
-  | { type: 'run-done'; job: RunJob; record: RunRecord }
+  | { type: 'run-done'; job: RunJob; record: RunRecord; targetStep: number | null | undefined }
   | { type: 'run-failed'; job: RunJob; error: Error }
+  | { type: 'tuned'; suite: string; tuning: ArmTuning }
   | { type: 'suite-done'; suite: string; summary: SuiteSummary | null; outDir: string }
 
 export interface AblationOptions {
@@ -34,98 +40,285 @@ export interface AblationOptions {
   readonly onEvent?: (e: BenchEvent) => void
   /** Render SVG plots (default true). */
   readonly plots?: boolean
-  readonly bootstrapResamples?: number
+  /** Hash of the code runs execute (default: computed from the working directory, see source-hash.ts). */
+  readonly sourceHash?: string
+  /** Ignore cached results: every job runs again (new records supersede old ones). */
+  readonly fresh?: boolean
+  /** Move corrupt lines of results.jsonl aside instead of stopping. */
+  readonly dropCorrupt?: boolean
+  /** Aborting stops starting jobs and drops the records of jobs still running. */
+  readonly signal?: AbortSignal
 }
 
 export interface AblationOutcome {
   readonly summary: SuiteSummary | null
-  /** Completed runs under the current settings (earlier runs resumed included). */
+  /** Completed reported runs under the current settings (earlier runs resumed included). */
   readonly records: readonly RunRecord[]
+  /** Completed tuning runs. */
+  readonly tuningRecords: readonly RunRecord[]
   readonly failures: readonly { job: RunJob; error: Error }[]
   readonly outDir: string
+  /** True when the signal aborted the suite: nothing was summarised. */
+  readonly aborted: boolean
 }
 
-/** The jobs of a suite under the given options, each with its settings hash. */
-export function planJobs(suite: BenchSuite, options: AblationOptions): RunJob[] {
+/** Errors that stop the whole bench at once rather than fail one run. */
+const FATAL_ERRORS = new Set(['BackendError', 'ConfigError'])
+
+/** The metric the suite's target reads, when known before any run. */
+function targetMetric(suite: BenchSuite, taskMetric: string): string {
+  return suite.target.kind === 'explicit' ? suite.target.target.metric : (suite.target.metric ?? taskMetric)
+}
+
+/** Everything planned for a suite before any job runs. */
+export interface SuitePlan {
+  readonly settings: RunSettings
+  readonly seeds: number
+  readonly tuningSeeds: number
+  readonly sourceHash: string
+  /** Arms that run, in suite order. */
+  readonly arms: readonly ArmSpec[]
+  /** Tuning jobs (empty when no arm has a grid), interleaved: per tuning seed, every arm and point. */
+  readonly tuningJobs: readonly RunJob[]
+  /** Grid points per tuned arm. */
+  readonly grids: ReadonlyMap<string, readonly Hyperparams[]>
+}
+
+function settingsOf(suite: BenchSuite, options: AblationOptions): { settings: RunSettings; seeds: number; tuningSeeds: number } {
   const size = options.size ?? 'quick'
   const cfg = suite.sizes[size]
-  const seeds = options.seeds ?? cfg.seeds
-  const maxSteps = options.maxSteps ?? cfg.maxSteps
-  const evalEvery = options.evalEvery ?? cfg.evalEvery
-  const backend = options.backend ?? 'auto'
-  const tunedWasm = options.tunedWasm ?? true
+  return {
+    settings: {
+      size,
+      maxSteps: options.maxSteps ?? cfg.maxSteps,
+      evalEvery: options.evalEvery ?? cfg.evalEvery,
+      backend: options.backend ?? 'auto',
+      tunedWasm: options.tunedWasm ?? true,
+    },
+    seeds: options.seeds ?? cfg.seeds,
+    tuningSeeds: cfg.tuningSeeds ?? DEFAULT_TUNING_SEEDS,
+  }
+}
+
+/** Builds an arm at `hp` and hashes its settings; a throwing trick or task factory is a config error. */
+function hashArm(suite: BenchSuite, arm: ArmSpec, hp: Hyperparams, settings: RunSettings): string {
+  try {
+    return armConfigHash(suite, arm, hp, settings)
+  } catch (e) {
+    const at = Object.keys(hp).length ? ` at ${JSON.stringify(hp)}` : ''
+    throw new ConfigError(`suite "${suite.name}", arm "${arm.name}"${at}: building the arm failed: ${(e as Error).message}`)
+  }
+}
+
+const job = (suite: BenchSuite, arm: ArmSpec, kind: RunJob['kind'], seed: number, hp: Hyperparams, settings: RunSettings, source: string): RunJob => ({
+  kind,
+  suite: suite.name,
+  arm: arm.name,
+  seed,
+  hp,
+  ...settings,
+  configHash: hashArm(suite, arm, hp, settings),
+  sourceHash: source,
+})
+
+/**
+ * Plans a suite: checks the options and grids, builds every arm at every grid point (so bad trick
+ * or task options fail here, before any run), and lists the tuning jobs. The baseline also runs on
+ * the tuning seeds when another arm is tuned against a target derived from the baseline.
+ */
+export function planSuite(suite: BenchSuite, options: AblationOptions): SuitePlan {
+  const { settings, seeds, tuningSeeds } = settingsOf(suite, options)
   const unknown = (options.arms ?? []).filter((a) => !suite.arms.some((x) => x.name === a))
   if (unknown.length) {
     throw new ConfigError(`suite "${suite.name}" has no arm ${unknown.map((a) => `"${a}"`).join(', ')} (arms: ${suite.arms.map((a) => a.name).join(', ')})`)
   }
   const wanted = new Set([suite.baseline, ...(options.arms ?? suite.arms.map((a) => a.name))])
-  const jobs: RunJob[] = []
-  for (const arm of suite.arms.filter((a) => wanted.has(a.name))) {
-    const hash = armConfigHash(suite, arm, { size, maxSteps, evalEvery, backend, tunedWasm })
-    for (let seed = 1; seed <= seeds; seed++) {
-      jobs.push({ suite: suite.name, arm: arm.name, seed, size, maxSteps, evalEvery, backend, tunedWasm, configHash: hash })
+  const arms = suite.arms.filter((a) => wanted.has(a.name))
+  for (const a of arms) validateTune(suite.name, a)
+  const source = options.sourceHash ?? computeSourceHash(null)
+  const tuned = arms.filter((a) => a.tune)
+  const baseline = arms.find((a) => a.name === suite.baseline) as ArmSpec
+  const tuneArms = tuned.length && suite.target.kind === 'fromBaseline' && !baseline.tune ? [baseline, ...tuned] : tuned
+  const grids = new Map(tuneArms.map((a) => [a.name, gridPoints(a.tune)] as const))
+  const tuningJobs: RunJob[] = []
+  for (let i = 1; i <= tuningSeeds; i++) {
+    for (const a of suite.arms.filter((x) => grids.has(x.name))) {
+      for (const hp of grids.get(a.name) ?? []) tuningJobs.push(job(suite, a, 'tune', TUNING_SEED_BASE + i, hp, settings, source))
     }
+  }
+  // Every reported arm is built once here too, so its options are checked before any run.
+  for (const a of arms.filter((x) => !x.tune)) hashArm(suite, a, {}, settings)
+  return { settings, seeds, tuningSeeds: tuneArms.length ? tuningSeeds : 0, sourceHash: source, arms, tuningJobs, grids }
+}
+
+/** The reported jobs at the chosen hyperparameters, interleaved per seed (seed 1: every arm, seed 2: …) so time columns compare arms under the same load. */
+export function planRuns(suite: BenchSuite, plan: SuitePlan, chosen: ReadonlyMap<string, Hyperparams>): RunJob[] {
+  const jobs: RunJob[] = []
+  for (let seed = 1; seed <= plan.seeds; seed++) {
+    for (const a of plan.arms) jobs.push(job(suite, a, 'run', seed, chosen.get(a.name) ?? {}, plan.settings, plan.sourceHash))
   }
   return jobs
 }
 
+/** @deprecated kept for programmatic callers: the reported jobs of a suite without tuning. */
+export function planJobs(suite: BenchSuite, options: AblationOptions): RunJob[] {
+  return planRuns(suite, planSuite(suite, options), new Map())
+}
+
+const describeTarget = (t: Target) => `${t.metric} ${t.direction === 'max' ? '>=' : '<='} ${t.value.toPrecision(4)}`
+
 /**
- * Runs an ablation: every arm × paired seed not already in `<out>/<suite>/results.jsonl` under the
- * same settings (so a rerun after Ctrl-C or a crash resumes), then derives the target, computes
- * the statistics and writes report.md, summary.json and the SVG plots.
+ * Runs an ablation: tunes the arms that have a grid (on tuning seeds), then runs every arm ×
+ * paired seed, skipping jobs already in `<out>/<suite>/results.jsonl` under the same settings and
+ * source code (so a rerun after Ctrl-C or a crash resumes), then derives the target, computes the
+ * statistics and writes report.md, summary.json and the SVG plots.
  */
 export async function runAblation(suite: BenchSuite, options: AblationOptions = {}): Promise<AblationOutcome> {
+  const plan = planSuite(suite, options)
   const outDir = join(options.out ?? 'bench-results', suite.name)
   mkdirSync(outDir, { recursive: true })
   const resultsPath = join(outDir, 'results.jsonl')
-  const jobs = planJobs(suite, options)
-  const key = (j: { configHash: string; seed: number; arm: string }) => `${j.arm}:${j.configHash}:${j.seed}`
-  const wanted = new Set(jobs.map(key))
-  const previous = readRecords(resultsPath).filter((r) => wanted.has(key(r)))
-  const done = new Map(previous.map((r) => [key(r), r]))
-  const pending = jobs.filter((j) => !done.has(key(j)))
   const emit = options.onEvent ?? (() => {})
-  emit({ type: 'suite-start', suite: suite.name, total: jobs.length, done: done.size, maxSteps: jobs[0]?.maxSteps ?? 0 })
-
+  const stored = options.fresh ? [] : readRecords(resultsPath, { dropCorrupt: options.dropCorrupt ?? false })
+  // Later lines supersede earlier ones with the same key (a --fresh rerun appends new records).
+  const cache = new Map(stored.map((r) => [jobKey(r), r]))
+  const staleKeys = new Set(stored.filter((r) => r.sourceHash !== plan.sourceHash).map(settingsKey))
   const executor = options.executor ?? new InProcessExecutor([suite])
   const failures: { job: RunJob; error: Error }[] = []
-  let next = 0
-  const lane = async () => {
-    while (next < pending.length) {
-      const job = pending[next++] as RunJob
-      emit({ type: 'run-start', job })
-      try {
-        const record = await executor.run(job, (step) => emit({ type: 'run-progress', job, step }))
-        appendRecord(resultsPath, record)
-        done.set(key(job), record)
-        emit({ type: 'run-done', job, record })
-      } catch (e) {
-        failures.push({ job, error: e as Error })
-        emit({ type: 'run-failed', job, error: e as Error })
+  const signal = options.signal
+  let fatal: Error | null = null
+
+  /**
+   * A one-step run of the suite's first job before any real run, not recorded: a backend that
+   * cannot start, or a target metric the task does not report, stops the bench here.
+   */
+  let probed = false
+  const probe = async (first: RunJob): Promise<void> => {
+    let record: RunRecord
+    try {
+      // Its own settings hash: a one-step run is a different run (and a distinct queue job).
+      const arm = suite.arms.find((a) => a.name === first.arm) as ArmSpec
+      const probeJob = { ...first, maxSteps: 1, evalEvery: 1 }
+      record = await executor.run({ ...probeJob, configHash: armConfigHash(suite, arm, first.hp, probeJob) }, () => {})
+    } catch (e) {
+      if (signal?.aborted) return
+      const error = e as Error
+      if (FATAL_ERRORS.has(error.name)) {
+        executor.kill()
+        throw error
       }
+      return // an ordinary crash shows up (and is reported) on the real runs
+    }
+    const metrics = Object.keys(record.result.history[0]?.metrics ?? {})
+    const metric = targetMetric(suite, record.result.taskTarget.metric)
+    if (!metrics.includes(metric)) {
+      throw new ConfigError(`suite "${suite.name}": the target metric "${metric}" is not among the metrics the task reports (${metrics.join(', ') || 'none'})`)
     }
   }
-  try {
+
+  /** Runs the jobs not in the cache, `executor.concurrency` at a time in the given order. */
+  const execute = async (jobs: readonly RunJob[], phase: 'tuning' | 'runs', target: Target | null): Promise<Map<string, RunRecord>> => {
+    const done = new Map<string, RunRecord>()
+    for (const j of jobs) {
+      const hit = cache.get(jobKey(j))
+      if (hit) done.set(jobKey(j), hit)
+    }
+    const pending = jobs.filter((j) => !done.has(jobKey(j)))
+    const stale = pending.filter((j) => staleKeys.has(settingsKey(j))).length
+    emit({
+      type: 'suite-start',
+      suite: suite.name,
+      phase,
+      total: jobs.length,
+      done: done.size,
+      maxSteps: plan.settings.maxSteps,
+      target: target ? describeTarget(target) : 'derived from the baseline once its runs finish',
+    })
+    if (stale) emit({ type: 'stale', suite: suite.name, count: stale })
+    if (pending.length && !probed) {
+      probed = true
+      await probe(pending[0] as RunJob)
+    }
+    let next = 0
+    const lane = async () => {
+      while (next < pending.length && !signal?.aborted && !fatal) {
+        const j = pending[next++] as RunJob
+        emit({ type: 'run-start', job: j })
+        try {
+          const record = await executor.run(j, (step) => emit({ type: 'run-progress', job: j, step }))
+          if (signal?.aborted || fatal) return // abandoned: never recorded
+          appendRecord(resultsPath, record)
+          done.set(jobKey(j), record)
+          emit({ type: 'run-done', job: j, record, targetStep: target ? (record.result.diverged ? null : stepsToTarget(record.result.history, target)) : undefined })
+        } catch (e) {
+          if (signal?.aborted) return
+          const error = e as Error
+          if (FATAL_ERRORS.has(error.name)) {
+            fatal ??= error
+            executor.kill()
+            return
+          }
+          failures.push({ job: j, error })
+          emit({ type: 'run-failed', job: j, error })
+        }
+      }
+    }
     await Promise.all(Array.from({ length: Math.max(1, executor.concurrency) }, lane))
+    if (fatal) throw fatal
+    return done
+  }
+
+  const abortedOutcome = (records: RunRecord[], tuningRecords: RunRecord[]): AblationOutcome => ({ summary: null, records, tuningRecords, failures, outDir, aborted: true })
+  const explicit = suite.target.kind === 'explicit' ? suite.target.target : null
+  try {
+    // 1. Tuning.
+    const tuningDone = await execute(plan.tuningJobs, 'tuning', explicit)
+    const tuningRecords = plan.tuningJobs.map((j) => tuningDone.get(jobKey(j))).filter((r): r is RunRecord => r !== undefined)
+    if (signal?.aborted) return abortedOutcome([], tuningRecords)
+    const chosen = new Map<string, Hyperparams>()
+    const tuning: ArmTuning[] = []
+    let tuningTargetInfo: { target: Target; source: string } | null = null
+    if (plan.tuningJobs.length) {
+      tuningTargetInfo = tuningTarget(suite, tuningRecords.filter((r) => r.arm === suite.baseline))
+      for (const a of plan.arms) {
+        const points = plan.grids.get(a.name)
+        if (!points || !a.tune) continue
+        const t = chooseHyperparams(a, points, tuningRecords, tuningTargetInfo.target)
+        chosen.set(a.name, t.chosen)
+        tuning.push(t)
+        emit({ type: 'tuned', suite: suite.name, tuning: t })
+      }
+    }
+
+    // 2. Reported runs at the chosen hyperparameters.
+    const jobs = planRuns(suite, plan, chosen)
+    const done = await execute(jobs, 'runs', explicit)
+    const records = jobs.map((j) => done.get(jobKey(j))).filter((r): r is RunRecord => r !== undefined)
+    if (signal?.aborted) return abortedOutcome(records, tuningRecords)
+
+    // 3. Statistics and report.
+    let summary: SuiteSummary | null = null
+    if (records.some((r) => r.arm === suite.baseline)) {
+      summary = summarise(suite, records, plan.settings.size, {
+        tuning,
+        tuningTarget: tuningTargetInfo,
+        tuningSeeds: plan.tuningSeeds,
+        maxSteps: plan.settings.maxSteps,
+      })
+      const plots: SuitePlot[] = [metricPlot(summary, records), speedupPlot(summary), marginPlot(summary), ...(suite.plots?.(records) ?? [])]
+      const rendered: { name: string; title: string }[] = []
+      if (options.plots ?? true) {
+        for (const p of plots) {
+          writeFileSync(join(outDir, `${p.name}.svg`), await renderSvg(p.spec))
+          rendered.push({ name: `${p.name}.svg`, title: p.title })
+        }
+      }
+      writeFileSync(join(outDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`)
+      writeFileSync(join(outDir, 'report.md'), renderSuiteMarkdown(summary, records, rendered, failures))
+    }
+    emit({ type: 'suite-done', suite: suite.name, summary, outDir })
+    return { summary, records, tuningRecords, failures, outDir, aborted: false }
   } finally {
     if (!options.executor) await executor.close()
   }
-
-  const records = jobs.map((j) => done.get(key(j))).filter((r): r is RunRecord => r !== undefined)
-  let summary: SuiteSummary | null = null
-  if (records.some((r) => r.arm === suite.baseline)) {
-    summary = summarise(suite, records, options.size ?? 'quick', { ...(options.bootstrapResamples ? { bootstrapResamples: options.bootstrapResamples } : {}) })
-    const plots: SuitePlot[] = [metricPlot(summary, records), speedupPlot(summary), ...(suite.plots?.(records) ?? [])]
-    const rendered: { name: string; title: string }[] = []
-    if (options.plots ?? true) {
-      for (const p of plots) {
-        writeFileSync(join(outDir, `${p.name}.svg`), await renderSvg(p.spec))
-        rendered.push({ name: `${p.name}.svg`, title: p.title })
-      }
-    }
-    writeFileSync(join(outDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`)
-    writeFileSync(join(outDir, 'report.md'), renderSuiteMarkdown(summary, records, rendered, failures))
-  }
-  emit({ type: 'suite-done', suite: suite.name, summary, outDir })
-  return { summary, records, failures, outDir }
 }

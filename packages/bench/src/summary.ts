@@ -1,8 +1,21 @@
-import { stepsToTarget, type Target } from '@converge/core'
+import { bestMetric, stepsToTarget, type Target } from '@converge/core'
 import type { RunRecord } from './records.js'
-import { bootstrapMedianRatioCI, median, pairedSpeedups, probabilityFaster, type Interval } from './stats.js'
-import type { BenchSuite } from '@converge/core/suite'
+import { median, probabilityFaster } from './stats.js'
+import { pairBounds, speedupEstimate, type SpeedupEstimate } from './paired-ratio.js'
+import type { BenchSuite, Hyperparams } from '@converge/core/suite'
 import { targetFromBaseline } from './target.js'
+import type { ArmTuning } from './tuning.js'
+
+/** Steps-to-target of every arm at one target level (report: sensitivity to the target). */
+export interface TargetLevel {
+  /** Distance of this target from the baseline's median best, as a multiple of the suite target's. */
+  readonly gapScale: number
+  readonly target: Target
+  readonly arms: readonly { readonly arm: string; readonly reached: number; readonly runs: number; readonly medianSteps: number | null; readonly speedup: SpeedupEstimate | null }[]
+}
+
+/** Target levels reported beside the suite's: twice as loose, the suite's, half and a quarter of its distance from the baseline's best. */
+export const GAP_SCALES = [2, 1, 0.5, 0.25] as const
 
 export interface ArmSummary {
   readonly arm: string
@@ -15,8 +28,10 @@ export interface ArmSummary {
   readonly seeds: readonly number[]
   /** Median steps-to-target; null when the median run did not reach it. */
   readonly medianSteps: number | null
-  /** Paired speed-up over the baseline (baseline steps / arm steps) with its bootstrap CI; null for the baseline. */
-  readonly speedup: Interval | null
+  /** Hyperparameters the reported runs used ({} without a grid). */
+  readonly hp: Hyperparams
+  /** Paired speed-up over the baseline (baseline steps / arm steps) with its sign-test CI; null for the baseline. */
+  readonly speedup: SpeedupEstimate | null
   /** Probability that the arm reaches the target in fewer steps than the baseline, over seed pairs. */
   readonly pFaster: number | null
   /** Median training wall time per step (ms), evaluation excluded. */
@@ -42,14 +57,29 @@ export interface SuiteSummary {
   readonly arms: readonly ArmSummary[]
   readonly cost: { readonly name: string; readonly perStep: number } | null
   readonly notes: string | null
+  /** Tuned arms: grid, score per point, choice and cost; empty when no arm has a grid. */
+  readonly tuning: readonly ArmTuning[]
+  /** The target tuning runs were judged against, and how it was set; null without tuning. */
+  readonly tuningTarget: { readonly target: Target; readonly source: string } | null
+  readonly tuningSeeds: number
+  /** Steps-to-target at several target levels around the suite's (empty when the baseline's best does not pass the target). */
+  readonly targetLevels: readonly TargetLevel[]
+}
+
+export interface SummariseOptions {
+  readonly tuning?: readonly ArmTuning[]
+  readonly tuningTarget?: { readonly target: Target; readonly source: string } | null
+  readonly tuningSeeds?: number
+  /** Step budget (default: the records'). */
+  readonly maxSteps?: number
 }
 
 const finiteOr = (x: number, fallback: number | null) => (Number.isFinite(x) ? x : fallback)
 
 /** Computes the suite's target, then every arm's statistics against it, from completed records. */
-export function summarise(suite: BenchSuite, records: readonly RunRecord[], size: string, options: { bootstrapResamples?: number } = {}): SuiteSummary {
+export function summarise(suite: BenchSuite, records: readonly RunRecord[], size: string, options: SummariseOptions = {}): SuiteSummary {
   const byArm = new Map<string, RunRecord[]>()
-  for (const r of records) {
+  for (const r of records.filter((x) => x.kind === 'run')) {
     const list = byArm.get(r.arm) ?? []
     list.push(r)
     byArm.set(r.arm, list)
@@ -57,6 +87,10 @@ export function summarise(suite: BenchSuite, records: readonly RunRecord[], size
   const baselineRuns = (byArm.get(suite.baseline) ?? []).sort((a, b) => a.seed - b.seed)
   if (baselineRuns.length === 0) throw new RangeError(`suite "${suite.name}": no completed runs of the baseline arm "${suite.baseline}"`)
   const first = baselineRuns[0] as RunRecord
+  const maxSteps = options.maxSteps ?? first.maxSteps
+  const metric = suite.target.kind === 'explicit' ? suite.target.target.metric : (suite.target.metric ?? first.result.taskTarget.metric)
+  const direction = suite.target.kind === 'explicit' ? suite.target.target.direction : (suite.target.direction ?? first.result.taskTarget.direction)
+  const baselineBest = median(baselineRuns.map((r) => bestMetric(r.result.history, metric, direction)))
 
   let target: Target
   let targetSource: string
@@ -64,54 +98,83 @@ export function summarise(suite: BenchSuite, records: readonly RunRecord[], size
     target = suite.target.target
     targetSource = 'explicit'
   } else {
-    const metric = suite.target.metric ?? first.result.taskTarget.metric
-    const direction = suite.target.direction ?? first.result.taskTarget.direction
     const derived = targetFromBaseline(baselineRuns.map((r) => r.result.history), metric, direction, suite.target.margin)
     target = { metric, direction, value: derived.value }
     targetSource = `baseline "${suite.baseline}" median best ${derived.baselineMedianBest.toPrecision(5)}, loosened by ${suite.target.margin * 100}%`
   }
 
-  const stepsOf = (r: RunRecord) => (r.result.diverged ? null : stepsToTarget(r.result.history, target))
+  const stepsAt = (t: Target) => (r: RunRecord) => (r.result.diverged ? null : stepsToTarget(r.result.history, t))
+  const stepsOf = stepsAt(target)
   const toInf = (s: number | null) => (s === null ? Number.POSITIVE_INFINITY : s)
+  const runsOf = (name: string) => (byArm.get(name) ?? []).sort((x, y) => x.seed - y.seed)
+  /** Paired speed-up of an arm at a target: pairs by seed with the baseline. */
+  const pairedAt = (name: string, t: Target): SpeedupEstimate => {
+    const base = new Map(baselineRuns.map((r) => [r.seed, stepsAt(t)(r)]))
+    const paired = runsOf(name).filter((r) => base.has(r.seed))
+    return speedupEstimate(pairBounds(paired.map((r) => base.get(r.seed) ?? null), paired.map(stepsAt(t)), maxSteps))
+  }
   const baselineBySeed = new Map(baselineRuns.map((r) => [r.seed, toInf(stepsOf(r))]))
+  const armsRun = suite.arms.filter((a) => byArm.has(a.name))
 
-  const arms: ArmSummary[] = suite.arms
-    .filter((a) => byArm.has(a.name))
-    .map((a) => {
-      const runs = (byArm.get(a.name) as RunRecord[]).sort((x, y) => x.seed - y.seed)
-      const steps = runs.map(stepsOf)
-      const inf = steps.map(toInf)
-      const paired = runs.filter((r) => baselineBySeed.has(r.seed))
-      const base = paired.map((r) => baselineBySeed.get(r.seed) as number)
-      const mine = paired.map((r) => toInf(stepsOf(r)))
-      const isBaseline = a.name === suite.baseline
-      const timeToTarget = runs.map((r) => {
-        const s = stepsOf(r)
-        return s === null ? Number.POSITIVE_INFINITY : (r.result.history.find((h) => h.step === s)?.trainMs ?? Number.NaN)
-      })
-      const extras: Record<string, number> = {}
-      const keys = new Set(runs.flatMap((r) => Object.keys(r.extras)))
-      for (const k of keys) {
-        const vals = runs.map((r) => r.extras[k]).filter((v): v is number => typeof v === 'number')
-        if (vals.length) extras[k] = median(vals)
-      }
-      return {
-        arm: a.name,
-        description: a.description ?? '',
-        runs: runs.length,
-        reached: steps.filter((s) => s !== null).length,
-        diverged: runs.filter((r) => r.result.diverged).length,
-        stepsBySeed: steps,
-        seeds: runs.map((r) => r.seed),
-        medianSteps: finiteOr(median(inf), null),
-        speedup: isBaseline ? null : bootstrapMedianRatioCI(pairedSpeedups(base, mine), { seed: `${suite.name}:${a.name}`, resamples: options.bootstrapResamples ?? 10_000 }),
-        pFaster: isBaseline ? null : finiteOr(probabilityFaster(base, mine), null),
-        msPerStep: median(runs.map((r) => r.result.trainMs / Math.max(1, r.result.steps))),
-        medianTimeToTargetMs: finiteOr(median(timeToTarget), null),
-        extras,
-        backends: [...new Set(runs.map((r) => `${r.backend.name}${r.backend.tunedWasm ? ' (tuned)' : ''}`))],
-      }
+  const arms: ArmSummary[] = armsRun.map((a) => {
+    const runs = runsOf(a.name)
+    const steps = runs.map(stepsOf)
+    const inf = steps.map(toInf)
+    const paired = runs.filter((r) => baselineBySeed.has(r.seed))
+    const base = paired.map((r) => baselineBySeed.get(r.seed) as number)
+    const mine = paired.map((r) => toInf(stepsOf(r)))
+    const isBaseline = a.name === suite.baseline
+    const timeToTarget = runs.map((r) => {
+      const s = stepsOf(r)
+      return s === null ? Number.POSITIVE_INFINITY : (r.result.history.find((h) => h.step === s)?.trainMs ?? Number.NaN)
     })
+    const extras: Record<string, number> = {}
+    const keys = new Set(runs.flatMap((r) => Object.keys(r.extras)))
+    for (const k of keys) {
+      const vals = runs.map((r) => r.extras[k]).filter((v): v is number => typeof v === 'number')
+      if (vals.length) extras[k] = median(vals)
+    }
+    return {
+      arm: a.name,
+      description: a.description ?? '',
+      hp: runs[0]?.hp ?? {},
+      runs: runs.length,
+      reached: steps.filter((s) => s !== null).length,
+      diverged: runs.filter((r) => r.result.diverged).length,
+      stepsBySeed: steps,
+      seeds: runs.map((r) => r.seed),
+      medianSteps: finiteOr(median(inf), null),
+      speedup: isBaseline ? null : pairedAt(a.name, target),
+      pFaster: isBaseline ? null : finiteOr(probabilityFaster(base, mine), null),
+      msPerStep: median(runs.map((r) => r.result.trainMs / Math.max(1, r.result.steps))),
+      medianTimeToTargetMs: finiteOr(median(timeToTarget), null),
+      extras,
+      backends: [...new Set(runs.map((r) => `${r.backend.name}${r.backend.tunedWasm ? ' (tuned)' : ''}`))],
+    }
+  })
+
+  // Target levels: the suite's target moved along its distance from the baseline's median best.
+  const gap = baselineBest - target.value
+  const passes = Number.isFinite(gap) && (direction === 'max' ? gap > 0 : gap < 0)
+  const targetLevels: TargetLevel[] = passes
+    ? GAP_SCALES.map((scale) => {
+        const t: Target = { metric, direction, value: baselineBest - gap * scale }
+        return {
+          gapScale: scale,
+          target: t,
+          arms: armsRun.map((a) => {
+            const st = runsOf(a.name).map(stepsAt(t))
+            return {
+              arm: a.name,
+              reached: st.filter((x) => x !== null).length,
+              runs: st.length,
+              medianSteps: finiteOr(median(st.map(toInf)), null),
+              speedup: a.name === suite.baseline ? null : pairedAt(a.name, t),
+            }
+          }),
+        }
+      })
+    : []
 
   return {
     suite: suite.name,
@@ -120,11 +183,15 @@ export function summarise(suite: BenchSuite, records: readonly RunRecord[], size
     baseline: suite.baseline,
     target,
     targetSource,
-    maxSteps: first.maxSteps,
+    maxSteps,
     evalEvery: first.evalEvery,
-    seeds: [...new Set(records.map((r) => r.seed))].sort((a, b) => a - b),
+    seeds: [...new Set(records.filter((r) => r.kind === 'run').map((r) => r.seed))].sort((a, b) => a - b),
     arms,
     cost: suite.cost ?? null,
     notes: suite.notes ?? null,
+    tuning: options.tuning ?? [],
+    tuningTarget: options.tuningTarget ?? null,
+    tuningSeeds: options.tuningSeeds ?? 0,
+    targetLevels,
   }
 }

@@ -22,11 +22,14 @@ const suite = defineSuite({
 })
 
 const job = (arm: string, checkpoint?: RunJob['checkpoint']): RunJob => ({
+  kind: 'run',
+  hp: {},
+  sourceHash: 'test',
   suite: suite.name,
   arm,
   seed: 2,
   ...settings,
-  configHash: armConfigHash(suite, findArm(suite, arm), settings),
+  configHash: armConfigHash(suite, findArm(suite, arm), {}, settings),
   ...(checkpoint ? { checkpoint } : {}),
 })
 

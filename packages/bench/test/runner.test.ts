@@ -1,18 +1,30 @@
-import { appendFileSync, existsSync, mkdtempSync, readFileSync } from 'node:fs'
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { readRecords, runAblation, WorkerPool, type BenchEvent } from '../src/index.js'
-import { tinySuite } from './fixtures/tiny-suite.js'
+import { tinyDivergingSuite, tinySuite, tinyTunedSuite } from './fixtures/tiny-suite.js'
+
+const dirs: string[] = []
+const tmp = () => {
+  const d = mkdtempSync(join(tmpdir(), 'converge-bench-'))
+  dirs.push(d)
+  return d
+}
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true })
+})
+const SRC = 'source-a' // a fixed source hash keeps these tests independent of the checkout
 
 describe('runAblation', () => {
-  it('runs every arm x paired seed, derives the target from the baseline, keeps censored runs, writes outputs', async () => {
-    const out = mkdtempSync(join(tmpdir(), 'converge-bench-'))
-    const events: BenchEvent['type'][] = []
-    const { summary, records, failures } = await runAblation(tinySuite, { out, backend: 'cpu', plots: true, bootstrapResamples: 200, onEvent: (e) => events.push(e.type) })
+  it('runs every arm x paired seed interleaved per seed, keeps censored runs as bounds, writes outputs', async () => {
+    const out = tmp()
+    const events: BenchEvent[] = []
+    const { summary, records, failures } = await runAblation(tinySuite, { out, backend: 'cpu', plots: true, sourceHash: SRC, onEvent: (e) => events.push(e) })
     expect(failures).toEqual([])
     expect(records).toHaveLength(6)
-    expect(events.filter((e) => e === 'run-done')).toHaveLength(6)
+    const order = events.flatMap((e) => (e.type === 'run-start' ? [`${e.job.arm}/${e.job.seed}`] : []))
+    expect(order).toEqual(['adam/1', 'slow-sgd/1', 'adam/2', 'slow-sgd/2', 'adam/3', 'slow-sgd/3'])
     expect(summary!.targetSource).toMatch(/baseline "adam" median best/)
     const adam = summary!.arms.find((a) => a.arm === 'adam')!
     const sgd = summary!.arms.find((a) => a.arm === 'slow-sgd')!
@@ -20,51 +32,151 @@ describe('runAblation', () => {
     expect(sgd.reached).toBe(0)
     expect(sgd.runs).toBe(3)
     expect(sgd.medianSteps).toBeNull()
-    expect(sgd.speedup).toMatchObject({ estimate: 0, low: 0, high: 0 })
+    // never reached: the ratio is an upper bound (baseline steps / budget), not 0x [0, 0]
+    expect(sgd.speedup).toMatchObject({ estimateLow: 0, low: 0, n: 3, enough: true })
+    expect(sgd.speedup!.estimateHigh).toBeGreaterThan(0)
     expect(sgd.extras).toEqual({ stateBytes: 42 })
     expect(records.find((r) => r.arm === 'slow-sgd')!.extras.trace).toEqual([1, 2, 3])
-    for (const f of ['results.jsonl', 'report.md', 'summary.json', 'metric.svg', 'speedup.svg']) expect(existsSync(join(out, 'tiny', f))).toBe(true)
+    for (const f of ['results.jsonl', 'report.md', 'summary.json', 'metric.svg', 'speedup.svg', 'target-levels.svg']) expect(existsSync(join(out, 'tiny', f))).toBe(true)
     const report = readFileSync(join(out, 'tiny', 'report.md'), 'utf8')
-    expect(report).toMatch(/\| slow-sgd \| 0\/3 \| not reached \(> 40\)/)
-    expect(report).toMatch(/not reached\*\* \(censored\)/)
-    expect(readFileSync(join(out, 'tiny', 'metric.svg'), 'utf8')).toMatch(/^<svg/)
+    expect(report).toMatch(/\| slow-sgd \| 0\/3 \| not reached in 40 \| < 0\.\d+x \[0, /)
+    expect(report).not.toMatch(/0x \[0, 0\]/)
+    expect(report).toMatch(/## Steps-to-target at other targets/)
+    expect(readFileSync(join(out, 'tiny', 'speedup.svg'), 'utf8')).toMatch(/^<svg/)
     const rec = readRecords(join(out, 'tiny', 'results.jsonl'))[0]!
-    expect(rec.tricks).toEqual([])
+    expect(rec).toMatchObject({ kind: 'run', hp: {}, sourceHash: SRC, tricks: [] })
     expect(rec.backend.name).toBe('cpu')
     expect(rec.provenance.packages['@tensorflow/tfjs']).toBe('4.22.0')
     expect(rec.configHash).toMatch(/^[0-9a-f]{16}$/)
   })
 
   it('resumes: completed runs are skipped, a half-written last line is cut off and that run redone', async () => {
-    const out = mkdtempSync(join(tmpdir(), 'converge-bench-'))
-    await runAblation(tinySuite, { out, backend: 'cpu', plots: false, arms: ['adam'], seeds: 2 })
+    const out = tmp()
+    await runAblation(tinySuite, { out, backend: 'cpu', plots: false, arms: ['adam'], seeds: 2, sourceHash: SRC })
     const path = join(out, 'tiny', 'results.jsonl')
     expect(readRecords(path)).toHaveLength(2)
-    appendFileSync(path, '{"format":1,"suite":"tiny","arm":"adam","se') // a run killed mid-write
+    appendFileSync(path, '{"format":2,"suite":"tiny","arm":"adam","se') // a run killed mid-write
     const started: number[] = []
-    const { records } = await runAblation(tinySuite, { out, backend: 'cpu', plots: false, arms: ['adam'], seeds: 3, onEvent: (e) => e.type === 'run-start' && started.push(e.job.seed) })
+    const { records } = await runAblation(tinySuite, { out, backend: 'cpu', plots: false, arms: ['adam'], seeds: 3, sourceHash: SRC, onEvent: (e) => e.type === 'run-start' && started.push(e.job.seed) })
     expect(started).toEqual([3])
     expect(records.map((r) => r.seed)).toEqual([1, 2, 3])
     expect(readFileSync(path, 'utf8').trim().split('\n')).toHaveLength(3)
   })
 
-  it('does not reuse runs made under other settings', async () => {
-    const out = mkdtempSync(join(tmpdir(), 'converge-bench-'))
-    await runAblation(tinySuite, { out, backend: 'cpu', plots: false, arms: ['adam'], seeds: 1 })
-    const started: number[] = []
-    await runAblation(tinySuite, { out, backend: 'cpu', plots: false, arms: ['adam'], seeds: 1, maxSteps: 30, onEvent: (e) => e.type === 'run-start' && started.push(e.job.seed) })
-    expect(started).toEqual([1])
+  it('does not reuse runs made under other settings or other source code, says so, and --fresh ignores the cache', async () => {
+    const out = tmp()
+    const opts = { out, backend: 'cpu' as const, plots: false, arms: ['adam'], seeds: 1 }
+    await runAblation(tinySuite, { ...opts, sourceHash: SRC })
+    const started = (events: BenchEvent[]) => events.filter((e) => e.type === 'run-start').length
+    const e1: BenchEvent[] = []
+    await runAblation(tinySuite, { ...opts, maxSteps: 30, sourceHash: SRC, onEvent: (e) => e1.push(e) })
+    expect(started(e1)).toBe(1)
+    const e2: BenchEvent[] = []
+    await runAblation(tinySuite, { ...opts, sourceHash: SRC, onEvent: (e) => e2.push(e) })
+    expect(started(e2)).toBe(0) // cached
+    const e3: BenchEvent[] = []
+    await runAblation(tinySuite, { ...opts, sourceHash: 'source-b', onEvent: (e) => e3.push(e) })
+    expect(started(e3)).toBe(1)
+    expect(e3).toContainEqual({ type: 'stale', suite: 'tiny', count: 1 })
+    const e4: BenchEvent[] = []
+    await runAblation(tinySuite, { ...opts, sourceHash: 'source-b', fresh: true, onEvent: (e) => e4.push(e) })
+    expect(started(e4)).toBe(1)
   })
 
-  it('rejects unknown arms', async () => {
-    await expect(runAblation(tinySuite, { arms: ['nope'], plots: false })).rejects.toThrow(/suite "tiny" has no arm "nope"/)
+  it('rejects unknown arms before creating any folder', async () => {
+    const out = tmp()
+    await expect(runAblation(tinySuite, { out, arms: ['nope'], plots: false, sourceHash: SRC })).rejects.toThrow(/suite "tiny" has no arm "nope"/)
+    expect(existsSync(join(out, 'tiny'))).toBe(false)
+  })
+
+  it('names the file and line of a corrupt results line, and can move bad lines aside', async () => {
+    const out = tmp()
+    await runAblation(tinySuite, { out, backend: 'cpu', plots: false, arms: ['adam'], seeds: 1, sourceHash: SRC })
+    const path = join(out, 'tiny', 'results.jsonl')
+    writeFileSync(path, `not json\n${readFileSync(path, 'utf8')}`)
+    await expect(runAblation(tinySuite, { out, backend: 'cpu', plots: false, arms: ['adam'], seeds: 1, sourceHash: SRC })).rejects.toThrow(/results\.jsonl: line 1 is not valid JSON records.*--drop-corrupt-lines/)
+    const again = await runAblation(tinySuite, { out, backend: 'cpu', plots: false, arms: ['adam'], seeds: 1, sourceHash: SRC, dropCorrupt: true })
+    expect(again.records).toHaveLength(1)
+    expect(readFileSync(`${path}.corrupt`, 'utf8')).toBe('not json\n')
+    expect(readRecords(path)).toHaveLength(1)
+  })
+
+  it('stops at once on an unknown target metric, before any run', async () => {
+    const out = tmp()
+    const bad = { ...tinySuite, target: { kind: 'fromBaseline' as const, margin: 0.05, metric: 'f1' } }
+    const events: BenchEvent['type'][] = []
+    await expect(runAblation(bad, { out, backend: 'cpu', plots: false, sourceHash: SRC, onEvent: (e) => events.push(e.type) })).rejects.toThrow(/target metric "f1" is not among the metrics the task reports \(accuracy/)
+    expect(events).not.toContain('run-start')
+  })
+
+  it('stops at the first run when the backend cannot start, recording nothing', async () => {
+    const out = tmp()
+    const events: BenchEvent['type'][] = []
+    await expect(runAblation(tinySuite, { out, backend: 'tensorflow', plots: false, sourceHash: SRC, onEvent: (e) => events.push(e.type) })).rejects.toMatchObject({ name: 'BackendError' })
+    expect(events).not.toContain('run-failed')
+    expect(existsSync(join(out, 'tiny', 'results.jsonl'))).toBe(false)
+  })
+
+  it('keeps the real training time of a diverged run', async () => {
+    const { records } = await runAblation(tinyDivergingSuite, { out: tmp(), backend: 'cpu', plots: false, sourceHash: SRC })
+    const d = records.find((r) => r.arm === 'huge-lr')!
+    expect(d.result.diverged).not.toBeNull()
+    expect(d.result.trainMs).toBeGreaterThan(0)
+  })
+
+  it('aborting drops runs still in flight and starts no more', async () => {
+    const out = tmp()
+    const ctl = new AbortController()
+    const outcome = await runAblation(tinySuite, {
+      out,
+      backend: 'cpu',
+      plots: false,
+      sourceHash: SRC,
+      signal: ctl.signal,
+      onEvent: (e) => e.type === 'run-start' && e.job.seed === 1 && e.job.arm === 'adam' && ctl.abort(),
+    })
+    expect(outcome.aborted).toBe(true)
+    expect(outcome.summary).toBeNull()
+    expect(existsSync(join(out, 'tiny', 'results.jsonl'))).toBe(false)
   })
 
   it('gives the same statistics for the same seeds', async () => {
-    const a = await runAblation(tinySuite, { out: mkdtempSync(join(tmpdir(), 'cb-')), backend: 'cpu', plots: false, seeds: 2, bootstrapResamples: 100 })
-    const b = await runAblation(tinySuite, { out: mkdtempSync(join(tmpdir(), 'cb-')), backend: 'cpu', plots: false, seeds: 2, bootstrapResamples: 100 })
+    const a = await runAblation(tinySuite, { out: tmp(), backend: 'cpu', plots: false, seeds: 2, sourceHash: SRC })
+    const b = await runAblation(tinySuite, { out: tmp(), backend: 'cpu', plots: false, seeds: 2, sourceHash: SRC })
     expect(a.summary!.arms.map((x) => x.stepsBySeed)).toEqual(b.summary!.arms.map((x) => x.stepsBySeed))
     expect(a.summary!.target).toEqual(b.summary!.target)
+  })
+})
+
+describe('tuning', () => {
+  it('tunes on seeds disjoint from the reported ones, picks the point that reaches, caches tuning runs and reports grid, choice and cost', async () => {
+    const out = tmp()
+    const events: BenchEvent[] = []
+    const o = await runAblation(tinyTunedSuite, { out, backend: 'cpu', plots: false, sourceHash: SRC, onEvent: (e) => events.push(e) })
+    expect(o.failures).toEqual([])
+    // baseline (no grid) on the tuning seeds to set the tuning target, and every grid point of sgd
+    expect(o.tuningRecords.map((r) => `${r.arm}/${r.seed}/${JSON.stringify(r.hp)}`)).toEqual([
+      'adam/1001/{}', 'sgd/1001/{"lr":0.000001}', 'sgd/1001/{"lr":0.5}',
+      'adam/1002/{}', 'sgd/1002/{"lr":0.000001}', 'sgd/1002/{"lr":0.5}',
+    ])
+    const reportedSeeds = new Set(o.records.map((r) => r.seed))
+    expect([...reportedSeeds]).toEqual([1, 2])
+    const t = o.summary!.tuning.find((x) => x.arm === 'sgd')!
+    expect(t.chosen).toEqual({ lr: 0.5 })
+    expect(t.points.find((p) => p.hp.lr === 1e-6)!.medianSteps).toBeNull()
+    expect(t).toMatchObject({ runs: 4, steps: 160 })
+    expect(o.summary!.tuningTarget!.source).toMatch(/baseline "adam" tuning runs/)
+    expect(o.records.filter((r) => r.arm === 'sgd').every((r) => r.hp.lr === 0.5 && r.optimizer?.learningRate === 0.5)).toBe(true)
+    const lines = readRecords(join(out, 'tiny-tuned', 'results.jsonl'))
+    expect(lines.filter((r) => r.kind === 'tune')).toHaveLength(6)
+    const report = readFileSync(join(out, 'tiny-tuned', 'report.md'), 'utf8')
+    expect(report).toMatch(/## Tuning/)
+    expect(report).toMatch(/lr ∈ \{0\.000001, 0\.5\} on 2 tuning seeds → lr=0\.5; cost 4 runs, 160 steps/)
+    expect(report).toMatch(/lr=0\.5 \*\*\(chosen\)\*\*/)
+    // a rerun reuses every tuning and reported run
+    const again: BenchEvent[] = []
+    await runAblation(tinyTunedSuite, { out, backend: 'cpu', plots: false, sourceHash: SRC, onEvent: (e) => again.push(e) })
+    expect(again.filter((e) => e.type === 'run-start')).toHaveLength(0)
   })
 })
 
@@ -72,8 +184,8 @@ describe('parallel runs in worker processes', () => {
   it('give the same records as running in this process (determinism across processes)', async () => {
     const pool = new WorkerPool(2, join(import.meta.dirname, 'fixtures', 'tiny.config.ts'))
     try {
-      const par = await runAblation(tinySuite, { out: mkdtempSync(join(tmpdir(), 'cb-')), backend: 'cpu', plots: false, seeds: 2, executor: pool })
-      const seq = await runAblation(tinySuite, { out: mkdtempSync(join(tmpdir(), 'cb-')), backend: 'cpu', plots: false, seeds: 2 })
+      const par = await runAblation(tinySuite, { out: tmp(), backend: 'cpu', plots: false, seeds: 2, executor: pool, sourceHash: SRC })
+      const seq = await runAblation(tinySuite, { out: tmp(), backend: 'cpu', plots: false, seeds: 2, sourceHash: SRC })
       const strip = (rs: typeof par.records) => rs.map((r) => ({ arm: r.arm, seed: r.seed, history: r.result.history.map((h) => h.metrics) }))
       expect(par.failures).toEqual([])
       expect(strip(par.records)).toEqual(strip(seq.records))

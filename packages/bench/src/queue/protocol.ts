@@ -19,5 +19,5 @@ export type QueuedResult = RunRecord
  * coordinator finds the job it queued before instead of queueing it twice. BullMQ forbids ':'.
  */
 export function queueJobId(job: RunJob): string {
-  return `${job.suite}.${job.arm}.${job.configHash}.seed${job.seed}`.replace(/:/g, '_')
+  return `${job.kind}.${job.suite}.${job.arm}.${job.configHash}.${job.sourceHash}.seed${job.seed}`.replace(/:/g, '_')
 }

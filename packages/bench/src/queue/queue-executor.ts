@@ -99,6 +99,13 @@ export class QueueExecutor implements Executor {
     }
   }
 
+  /** Ctrl-C: stop waiting; queued runs stay on the queue for the next coordinator. */
+  kill(): void {
+    this.closed = true
+    if (this.watchdog) clearTimeout(this.watchdog)
+    void this.queue.close().catch(() => {})
+  }
+
   async close(): Promise<void> {
     this.closed = true
     if (this.watchdog) clearTimeout(this.watchdog)

@@ -92,7 +92,7 @@ export async function runWorker(options: WorkerCommandOptions, log: (line: strin
     const suite = config.suites.find((s) => s.name === job.suite)
     if (!suite) throw new UnrecoverableError(`refused: suite "${job.suite}" is not in this worker's config ${options.configPath}`)
     const arm = findArm(suite, job.arm)
-    const hash = armConfigHash(suite, arm, job)
+    const hash = armConfigHash(suite, arm, job.hp, job)
     if (hash !== job.configHash) {
       throw new UnrecoverableError(
         `refused: ${job.suite}/${job.arm} has settings hash ${hash} in this worker's config ${options.configPath}, the coordinator's is ${job.configHash}; use the same config file on every machine`,

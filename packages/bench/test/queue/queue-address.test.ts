@@ -31,7 +31,7 @@ describe('--queue addresses', () => {
 })
 
 describe('queue job ids', () => {
-  const job: RunJob = { suite: 's', arm: 'a', seed: 3, size: 'quick', maxSteps: 10, evalEvery: 5, backend: 'wasm', tunedWasm: true, configHash: 'abc' }
+  const job: RunJob = { kind: 'run', hp: {}, sourceHash: 'src', suite: 's', arm: 'a', seed: 3, size: 'quick', maxSteps: 10, evalEvery: 5, backend: 'wasm', tunedWasm: true, configHash: 'abc' }
   it('are the same for the same run and differ across seeds and settings, without ":"', () => {
     expect(queueJobId(job)).toBe(queueJobId({ ...job }))
     expect(queueJobId(job)).not.toBe(queueJobId({ ...job, seed: 4 }))

@@ -1,0 +1,134 @@
+/**
+ * The speed-up of an arm over the baseline from paired seeds, with censoring handled as bounds and
+ * a distribution-free confidence interval whose coverage is exact for any seed count.
+ *
+ * Per seed pair the ratio is baseline steps / arm steps. A run that did not reach the target
+ * within `maxSteps` took more than `maxSteps`, so a pair gives an *interval* for its ratio:
+ *   both reached          [b/a, b/a]
+ *   arm missed            (0, b/maxSteps)      ("< b/maxSteps")
+ *   baseline missed       (maxSteps/a, ∞)      ("> maxSteps/a")
+ *   neither reached       no information: left out (and counted as such)
+ *
+ * The CI is the sign-test (order-statistic) interval for the median ratio: with n informative
+ * pairs and K ~ Binomial(n, ½), [X(k), X(n+1−k)] covers the median with probability
+ * 1 − 2·P(K ≤ k−1), for any continuous distribution. It uses the largest k whose coverage is at
+ * least the requested level (95%); below 6 pairs no k reaches 95%, so the interval is [min, max]
+ * and its exact (lower) level is stated with it. Order statistics are monotone in every value, so
+ * computing the lower end from each pair's lowest possible ratio and the upper end from its highest
+ * keeps the coverage with censored pairs.
+ */
+
+/** Fewer informative pairs than this print no ratio (the reason is printed instead). */
+export const MIN_INFORMATIVE_PAIRS = 3
+
+/** The requested confidence level of speed-up intervals. */
+export const CI_LEVEL = 0.95
+
+export interface PairBound {
+  /** Lowest and highest ratio consistent with the pair (equal when both runs reached). */
+  readonly low: number
+  readonly high: number
+}
+
+/**
+ * Per-pair ratio bounds; `null` for a pair where neither run reached the target. Steps are
+ * `null` (or +Infinity) for a run that did not reach the target within `maxSteps`.
+ */
+export function pairBounds(baseline: readonly (number | null)[], arm: readonly (number | null)[], maxSteps: number): (PairBound | null)[] {
+  if (baseline.length !== arm.length) throw new RangeError('paired speed-ups need one arm run per baseline run')
+  const reached = (x: number | null): x is number => x !== null && Number.isFinite(x)
+  return baseline.map((b, i) => {
+    const a = arm[i] as number | null
+    if (reached(b) && reached(a)) {
+      const r = a === 0 ? (b === 0 ? 1 : Number.POSITIVE_INFINITY) : b / a
+      return { low: r, high: r }
+    }
+    if (reached(b)) return { low: 0, high: b / maxSteps }
+    if (reached(a)) return { low: a === 0 ? Number.POSITIVE_INFINITY : maxSteps / a, high: Number.POSITIVE_INFINITY }
+    return null
+  })
+}
+
+const sorted = (v: readonly number[]) => [...v].sort((a, b) => a - b)
+
+/** Median of ratios; for an even count the geometric mean of the middle two (ratios live on a log scale). */
+export function medianOfRatios(values: readonly number[]): number {
+  if (values.length === 0) return Number.NaN
+  const s = sorted(values)
+  const m = Math.floor(s.length / 2)
+  if (s.length % 2 === 1) return s[m] as number
+  const lo = s[m - 1] as number
+  const hi = s[m] as number
+  if (lo === hi) return lo
+  if (lo === 0 || !Number.isFinite(hi)) return lo === 0 ? 0 : Number.POSITIVE_INFINITY
+  return Math.sqrt(lo * hi)
+}
+
+/** P(K ≤ k) for K ~ Binomial(n, ½). */
+function binomialHalfCdf(k: number, n: number): number {
+  let term = 0.5 ** n
+  let sum = term
+  for (let i = 1; i <= k; i++) {
+    term = (term * (n - i + 1)) / i
+    sum += term
+  }
+  return Math.min(1, sum)
+}
+
+/**
+ * The order-statistic rank k (1-based; the interval is [X(k), X(n+1−k)]) and its exact coverage:
+ * the largest k reaching `level`, else k = 1 with its own (lower) coverage. n ≥ 1.
+ */
+export function signTestRank(n: number, level = CI_LEVEL): { k: number; coverage: number } {
+  let best = { k: 1, coverage: 1 - 2 * 0.5 ** n }
+  for (let k = 2; k <= Math.floor((n + 1) / 2); k++) {
+    const coverage = 1 - 2 * binomialHalfCdf(k - 1, n)
+    if (coverage >= level) best = { k, coverage }
+    else break
+  }
+  if (n === 1) best = { k: 1, coverage: 0 }
+  return best
+}
+
+export interface SpeedupEstimate {
+  /** Informative pairs (at least one run reached the target). */
+  readonly n: number
+  /** Pairs where neither run reached (left out). */
+  readonly uninformative: number
+  /** Pairs in which one run was censored (their ratio is only bounded). */
+  readonly censored: number
+  /** The median ratio lies in [estimateLow, estimateHigh]; equal when the median is a point. */
+  readonly estimateLow: number
+  readonly estimateHigh: number
+  /** Confidence interval for the median ratio; may be 0 or +Infinity at an end. */
+  readonly low: number
+  readonly high: number
+  /** Exact coverage of [low, high] (≥ CI_LEVEL from 6 pairs on; lower, and stated, below). */
+  readonly level: number
+  /** False below MIN_INFORMATIVE_PAIRS: no ratio is printed. */
+  readonly enough: boolean
+}
+
+/** The paired speed-up with its bounds and sign-test CI from per-pair bounds. */
+export function speedupEstimate(bounds: readonly (PairBound | null)[], level = CI_LEVEL): SpeedupEstimate {
+  const informative = bounds.filter((b): b is PairBound => b !== null)
+  const n = informative.length
+  const lows = sorted(informative.map((b) => b.low))
+  const highs = sorted(informative.map((b) => b.high))
+  const base = {
+    n,
+    uninformative: bounds.length - n,
+    censored: informative.filter((b) => b.low !== b.high).length,
+    enough: n >= MIN_INFORMATIVE_PAIRS,
+  }
+  if (n === 0) return { ...base, estimateLow: Number.NaN, estimateHigh: Number.NaN, low: Number.NaN, high: Number.NaN, level: 0 }
+  const { k, coverage } = signTestRank(n, level)
+  return {
+    ...base,
+    estimateLow: medianOfRatios(lows),
+    estimateHigh: medianOfRatios(highs),
+    low: lows[k - 1] as number,
+    high: highs[n - k] as number,
+    level: coverage,
+  }
+}

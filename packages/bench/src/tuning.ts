@@ -1,0 +1,143 @@
+import { bestMetric, ConfigError, stepsToTarget, type Target } from '@converge/core'
+import type { ArmSpec, BenchSuite, Hyperparams, TuneSpec } from '@converge/core/suite'
+import type { RunRecord } from './records.js'
+import { median } from './stats.js'
+import { targetFromBaseline } from './target.js'
+
+/**
+ * Tuning an arm (AlgoPerf's external-tuning rule): every point of the arm's grid runs on the
+ * tuning seeds (1001, 1002, …: disjoint from the reported seeds 1..N); the point with the lowest
+ * median steps-to-target wins and the reported seeds run at it.
+ *
+ * Censoring and ties: a tuning run that does not reach the target counts as +∞ steps, so a point
+ * whose median run misses loses to any point whose median run reaches. Ties (including all points
+ * missing) go to the point with more tuning runs reaching the target, then to the better median
+ * best value of the target metric (closest to the target), then to the first point in grid order.
+ */
+
+/** Default number of tuning seeds when a size config does not set `tuningSeeds`. */
+export const DEFAULT_TUNING_SEEDS = 2
+
+/** Every combination of the grid's values, in listed order (last key varies fastest); [{}] without a grid. */
+export function gridPoints(tune: TuneSpec | undefined): Hyperparams[] {
+  if (!tune) return [{}]
+  let points: Record<string, number>[] = [{}]
+  for (const [key, values] of Object.entries(tune)) points = points.flatMap((p) => values.map((v) => ({ ...p, [key]: v })))
+  return points
+}
+
+/** Checks an arm's grid: at least one key, each a non-empty list of distinct finite numbers. */
+export function validateTune(suite: string, arm: ArmSpec): void {
+  if (arm.tune === undefined) return
+  const entries = Object.entries(arm.tune)
+  if (entries.length === 0) throw new ConfigError(`suite "${suite}", arm "${arm.name}": tune is empty; give at least one hyperparameter with values, e.g. { lr: [1e-3, 3e-3] }`)
+  for (const [key, values] of entries) {
+    if (!Array.isArray(values) || values.length === 0 || values.some((v) => typeof v !== 'number' || !Number.isFinite(v))) {
+      throw new ConfigError(`suite "${suite}", arm "${arm.name}": tune.${key} must be a non-empty list of finite numbers`)
+    }
+    if (new Set(values).size !== values.length) throw new ConfigError(`suite "${suite}", arm "${arm.name}": tune.${key} lists a value twice`)
+  }
+}
+
+export interface TuningPoint {
+  readonly hp: Hyperparams
+  /** Steps-to-target per tuning seed (null: not reached). */
+  readonly steps: readonly (number | null)[]
+  readonly reached: number
+  /** Median steps-to-target; null when the median tuning run did not reach the target. */
+  readonly medianSteps: number | null
+  /** Median over tuning seeds of the best value of the target metric. */
+  readonly medianBest: number
+}
+
+export interface ArmTuning {
+  readonly arm: string
+  readonly grid: TuneSpec | null
+  readonly points: readonly TuningPoint[]
+  /** The hyperparameters the reported seeds ran at. */
+  readonly chosen: Hyperparams
+  readonly seeds: readonly number[]
+  /** Cost of tuning this arm: runs, optimizer steps and training time summed over every tuning run. */
+  readonly runs: number
+  readonly steps: number
+  readonly trainMs: number
+}
+
+const hpKey = (hp: Hyperparams) => JSON.stringify(Object.entries(hp).sort(([a], [b]) => a.localeCompare(b)))
+
+/**
+ * The target tuning runs are judged against: the suite's explicit target, or for a target derived
+ * from the baseline, the same recipe applied to the baseline's tuning runs at its best grid point
+ * (highest median best value on the tuning seeds), so that no reported seed influences tuning.
+ */
+export function tuningTarget(suite: BenchSuite, baselineTuning: readonly RunRecord[]): { target: Target; source: string } {
+  if (suite.target.kind === 'explicit') return { target: suite.target.target, source: 'the suite target' }
+  if (baselineTuning.length === 0) throw new RangeError(`suite "${suite.name}": no completed tuning runs of the baseline "${suite.baseline}" to derive the tuning target from`)
+  const first = baselineTuning[0] as RunRecord
+  const metric = suite.target.metric ?? first.result.taskTarget.metric
+  const direction = suite.target.direction ?? first.result.taskTarget.direction
+  const byPoint = groupBy(baselineTuning, (r) => hpKey(r.hp))
+  let best: { value: number; derived: ReturnType<typeof targetFromBaseline> } | null = null
+  for (const runs of byPoint.values()) {
+    const derived = targetFromBaseline(runs.map((r) => r.result.history), metric, direction, suite.target.margin)
+    const value = derived.baselineMedianBest
+    if (!best || (direction === 'max' ? value > best.value : value < best.value)) best = { value, derived }
+  }
+  const d = (best as NonNullable<typeof best>).derived
+  return {
+    target: { metric, direction, value: d.value },
+    source: `baseline "${suite.baseline}" tuning runs, best grid point's median best ${d.baselineMedianBest.toPrecision(5)}, loosened by ${suite.target.margin * 100}%`,
+  }
+}
+
+function groupBy<T>(items: readonly T[], key: (t: T) => string): Map<string, T[]> {
+  const m = new Map<string, T[]>()
+  for (const it of items) {
+    const k = key(it)
+    const list = m.get(k) ?? []
+    list.push(it)
+    m.set(k, list)
+  }
+  return m
+}
+
+/** Scores every grid point of an arm on its tuning runs and picks one (rule: see the file comment). */
+export function chooseHyperparams(arm: ArmSpec, points: readonly Hyperparams[], records: readonly RunRecord[], target: Target): ArmTuning {
+  const mine = records.filter((r) => r.arm === arm.name && r.kind === 'tune')
+  const scored = points.map((hp): TuningPoint => {
+    const runs = mine.filter((r) => hpKey(r.hp) === hpKey(hp)).sort((a, b) => a.seed - b.seed)
+    const steps = runs.map((r) => (r.result.diverged ? null : stepsToTarget(r.result.history, target)))
+    const med = median(steps.map((s) => s ?? Number.POSITIVE_INFINITY))
+    const bests = runs.map((r) => (r.result.diverged ? Number.NaN : bestMetric(r.result.history, target.metric, target.direction)))
+    const finiteBests = bests.filter(Number.isFinite)
+    const worst = target.direction === 'max' ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY
+    return {
+      hp,
+      steps,
+      reached: steps.filter((s) => s !== null).length,
+      medianSteps: Number.isFinite(med) ? med : null,
+      // a diverged run is the worst possible best value
+      medianBest: finiteBests.length ? median(bests.map((b) => (Number.isFinite(b) ? b : worst))) : worst,
+    }
+  })
+  const better = (a: TuningPoint, b: TuningPoint): boolean => {
+    const sa = a.medianSteps ?? Number.POSITIVE_INFINITY
+    const sb = b.medianSteps ?? Number.POSITIVE_INFINITY
+    if (sa !== sb) return sa < sb
+    if (a.reached !== b.reached) return a.reached > b.reached
+    if (a.medianBest !== b.medianBest) return target.direction === 'max' ? a.medianBest > b.medianBest : a.medianBest < b.medianBest
+    return false
+  }
+  let chosen = scored[0] as TuningPoint
+  for (const p of scored.slice(1)) if (better(p, chosen)) chosen = p
+  return {
+    arm: arm.name,
+    grid: arm.tune ?? null,
+    points: scored,
+    chosen: chosen.hp,
+    seeds: [...new Set(mine.map((r) => r.seed))].sort((a, b) => a - b),
+    runs: mine.length,
+    steps: mine.reduce((s, r) => s + r.result.steps, 0),
+    trainMs: mine.reduce((s, r) => s + r.result.trainMs, 0),
+  }
+}

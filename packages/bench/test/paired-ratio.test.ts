@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest'
+import { createRng } from '@converge/core'
+import { pairBounds, signTestRank, speedupEstimate } from '../src/paired-ratio.js'
+
+const INF = Number.POSITIVE_INFINITY
+
+describe('per-pair ratio bounds', () => {
+  it('are a point when both reach, bounded by the budget when one is censored, absent when neither reaches', () => {
+    expect(pairBounds([200, 200, null, null], [100, null, 100, null], 1000)).toEqual([
+      { low: 2, high: 2 },
+      { low: 0, high: 0.2 },
+      { low: 10, high: INF },
+      null,
+    ])
+    expect(() => pairBounds([1], [1, 2], 10)).toThrow(/paired/)
+  })
+})
+
+describe('sign-test interval', () => {
+  it('uses the widest-needed order statistics with their exact binomial coverage', () => {
+    expect(signTestRank(3)).toEqual({ k: 1, coverage: 0.75 })
+    expect(signTestRank(5)).toEqual({ k: 1, coverage: 0.9375 })
+    expect(signTestRank(6).k).toBe(1)
+    expect(signTestRank(6).coverage).toBeCloseTo(0.96875)
+    expect(signTestRank(10)).toMatchObject({ k: 2 })
+    expect(signTestRank(10).coverage).toBeCloseTo(1 - 22 / 1024)
+    expect(signTestRank(20).k).toBe(6)
+  })
+  it('estimates the median as a point or a bound and counts informative pairs', () => {
+    const e = speedupEstimate(pairBounds([100, 100, 100, null], [50, 100, null, null], 1000))
+    expect(e).toMatchObject({ n: 3, uninformative: 1, censored: 1, estimateLow: 1, estimateHigh: 1, enough: true })
+    const miss = speedupEstimate(pairBounds([900, 1000, 1100], [null, null, null], 2000))
+    expect(miss).toMatchObject({ estimateLow: 0, estimateHigh: 0.5, low: 0, high: 0.55 })
+  })
+
+  /**
+   * Coverage by simulation at the seed counts suites use: paired log-normal steps with a known
+   * median ratio, some runs censored at the budget. The interval must cover the true median ratio
+   * at least at its stated level (minus Monte Carlo error: 3 standard errors).
+   */
+  it.each([2, 3, 5, 8, 10])('covers the true median ratio at its stated level with %i pairs, censoring included', (n) => {
+    const truth = 1.5
+    const budget = 600
+    const rng = createRng(`coverage-${n}`)
+    const sims = 4000
+    let covered = 0
+    for (let s = 0; s < sims; s++) {
+      const base: (number | null)[] = []
+      const arm: (number | null)[] = []
+      for (let i = 0; i < n; i++) {
+        const b = 400 * Math.exp(0.35 * rng.normal())
+        const a = (b / truth) * Math.exp(0.3 * rng.normal())
+        base.push(b <= budget ? b : null)
+        arm.push(a <= budget ? a : null)
+      }
+      const e = speedupEstimate(pairBounds(base, arm, budget))
+      // An experiment where a pair was left out (neither reached) counts as a miss: stricter.
+      if (e.n > 0 && e.low <= truth && truth <= e.high) covered++
+    }
+    const stated = signTestRank(n).coverage
+    const mcError = Math.sqrt((stated * (1 - stated)) / sims)
+    expect(covered / sims).toBeGreaterThanOrEqual(stated - 3 * mcError)
+  })
+})
