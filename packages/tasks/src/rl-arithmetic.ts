@@ -42,6 +42,11 @@ export const rlArithmeticSourceSchema = z
     role: z.enum(RL_SOURCE_ROLES).optional(),
     /** `coin`: probability of reward 1. */
     coinProbability: z.number().min(0).max(1).default(0.5),
+    /**
+     * This source's verifier noise, replacing the task's `verifier` for its responses (verifiers
+     * often err more on some kinds of prompt than on others). Default: the task's.
+     */
+    verifier: rewardChannelSchema.optional(),
   })
   .strict()
 
@@ -276,7 +281,9 @@ export function rlArithmetic(options: RlArithmeticOptions = {}): TaskDefinition<
       const verifierRng = init.streams.stream('verifier')
       const coinRng = init.streams.stream('coin')
       const appealVerifier = o.appeal ? new AppealVerifier(o.appeal, init.streams.stream('appeal')) : null
-      const noisy = !isCleanChannel(o.verifier)
+      /** Each source's channel: its own `verifier` when given, else the task's. */
+      const channels = sources.map((s) => s.verifier ?? o.verifier)
+      const noisy = channels.some((c) => !isCleanChannel(c))
       const advantage = createAdvantageEstimator(o.advantage)
       let batches = 0
 
@@ -343,7 +350,15 @@ export function rlArithmetic(options: RlArithmeticOptions = {}): TaskDefinition<
               responseSources.push(s.name)
             }
           }
-          const observed = noisy ? applyRewardChannel(clean, o.verifier, verifierRng, hackable) : Float32Array.from(clean)
+          // One uniform per response in order, whichever source's channel applies, so the noise
+          // stream stays aligned across arms and settings.
+          const observed = Float32Array.from(clean)
+          if (noisy) {
+            for (let p = 0; p < P; p++) {
+              const span = [p * G, (p + 1) * G] as const
+              observed.set(applyRewardChannel(clean.subarray(...span), channels[sourceOf[p] as number]!, verifierRng, hackable.subarray(...span)), p * G)
+            }
+          }
           const rollouts: RolloutBatch = {
             groupSize: G,
             sources: responseSources,

@@ -107,6 +107,24 @@ describe('rlArithmetic rollouts', () => {
     disposeBatch(b)
     inst.dispose()
   })
+  it('applies a source’s own verifier to its responses, the task’s to the others', async () => {
+    const sources = [
+      { name: 'one', range: 1, role: 'saturated' as const, verifier: { falseNegative: 0.9 } }, // every answer is correct: misses show as 0
+      { name: 'one-b', range: 1, role: 'saturated' as const },
+      { name: 'add3', range: 3 },
+    ]
+    const inst = await instance({ ...SMALL, sources, prompts: 40, verifier: { falseNegative: 0.1 } })
+    const b = drawBatch(inst, Array.from({ length: 40 }, (_, i) => (i % 2 ? 'one' : 'one-b')))
+    const missed = (name: string) => {
+      const idx = b.rollouts.sources.flatMap((s, i) => (s === name ? [i] : []))
+      idx.forEach((i) => expect(b.rollouts.clean[i]).toBe(1))
+      return idx.filter((i) => b.rollouts.observed[i] === 0).length / idx.length
+    }
+    expect(missed('one')).toBeGreaterThan(0.75) // 0.9 configured, 80 responses
+    expect(missed('one-b')).toBeLessThan(0.25) // the task's 0.1
+    disposeBatch(b)
+    inst.dispose()
+  })
   it('marks the hackable answer for the instance-dependent channel', async () => {
     const inst = await instance({ ...SMALL, prompts: 60, hackAnswer: 0, verifier: { hackAcceptance: 1 } })
     const b = drawBatch(inst, new Array(60).fill('add3'))

@@ -74,6 +74,46 @@ describe('appeals', () => {
   })
 })
 
+describe('per-source rates', () => {
+  /** Groups alternate between sources a and b. */
+  const twoSources = (r: RolloutBatch): RolloutBatch => ({ ...r, sources: r.sources.map((_, i) => (Math.floor(i / r.groupSize) % 2 ? 'b' : 'a')) })
+  it('backward scales each group by its own source’s 1/(1 − ρ0 − ρ1)', () => {
+    const r = twoSources(rollouts())
+    const a = call(noisyReward({ correction: 'backward', rho0: { a: 0, b: 0.1 }, rho1: { a: 0.1, b: 0.4 } }), twoSources(rollouts()))
+    const centred = groupCentred(r.observed, 8, 1)
+    a.forEach((v, i) => expect(v).toBeCloseTo(centred[i]! / (r.sources[i] === 'a' ? 0.9 : 0.5), 5))
+  })
+  it('name a source that has no rate', () => {
+    expect(() => call(noisyReward({ correction: 'backward', rho1: { a: 0.1 } }), twoSources(rollouts()))).toThrow(/rho1 has no rate for source "b" \(rates given for: a\)/)
+  })
+  it('are estimated per source from appeals', () => {
+    const t = noisyReward({ correction: 'backward', rho1: 'appeals', perSource: true, appeals: { rate: 1, emaDecay: 0 } })
+    t.setup!(null as never)
+    const r = twoSources(rollouts(64, 8, 'y'))
+    const clean = Float32Array.from(r.observed)
+    const observed = Float32Array.from(clean)
+    // Source a: every correct answer seen; source b: one correct answer in three missed.
+    let kept = 0
+    let missed = 0
+    clean.forEach((c, i) => {
+      if (c !== 1 || r.sources[i] !== 'b') return
+      if ((kept + missed) % 3 === 2) (observed[i] = 0), missed++
+      else kept++
+    })
+    call(t, { ...r, observed, clean, appeal: (idx) => Float32Array.from(idx, (i) => clean[i]!) })
+    expect(t.stats.rho1BySource.a).toEqual([0])
+    expect(t.stats.rho1BySource.b![0]).toBeCloseTo(missed / (kept + missed), 6)
+    const pooled = noisyReward({ correction: 'backward', rho1: 'appeals', appeals: { rate: 1, emaDecay: 0 } })
+    pooled.setup!(null as never)
+    call(pooled, { ...r, observed: Float32Array.from(observed), clean, appeal: (idx) => Float32Array.from(idx, (i) => clean[i]!) })
+    const positives = clean.reduce((n, c) => n + c, 0)
+    expect(pooled.stats.rho1Trace[0]).toBeCloseTo(missed / positives, 6) // one estimate for the batch: between the two
+  })
+  it('perSource needs estimated rates', () => {
+    expect(() => noisyReward({ correction: 'backward', rho1: 0.2, perSource: true })).toThrow(/perSource applies to rho1: 'appeals' only/)
+  })
+})
+
 describe('options', () => {
   it('are validated, naming field, value and what is allowed', () => {
     expect(() => noisyReward({ correction: 'backward' })).toThrow(/rho1: got undefined; correction "backward" needs rho1/)
