@@ -92,7 +92,7 @@ export class BenchProcess {
   }
 
   /** Resolves when the output matches (checked every 50 ms), or rejects after `timeoutMs`. */
-  async waitFor(pattern: RegExp, timeoutMs = 60_000): Promise<RegExpMatchArray> {
+  async waitFor(pattern: RegExp, timeoutMs = 150_000): Promise<RegExpMatchArray> {
     const deadline = Date.now() + timeoutMs
     for (;;) {
       const m = this.output.match(pattern)

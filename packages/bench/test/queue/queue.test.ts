@@ -26,7 +26,7 @@ const numbers = (lines: Line[]) =>
 
 if (!hasRedis && process.env.CI) throw new Error('redis-server is not installed; .ci/run installs it (apt-get install redis-server)')
 
-describe.skipIf(!hasRedis)('bench on a Redis queue (real redis-server)', { timeout: 120_000 }, () => {
+describe.skipIf(!hasRedis)('bench on a Redis queue (real redis-server)', { timeout: 240_000 }, () => {
   let redis: RedisServer
   const procs: BenchProcess[] = []
   const dirs: string[] = []
