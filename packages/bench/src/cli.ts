@@ -31,7 +31,8 @@ Usage: converge-bench [options]          (in this repository: pnpm bench [option
   --suite <names>      run only these suites (comma-separated; default: all)
   --arms <names>       run only these arms (comma-separated; the baseline always runs)
   --quick              quick size (default): what 'pnpm bench' runs
-  --full               full size: the numbers the method cards quote
+  --full               full size: the numbers the method cards quote; every run is checkpointed
+                       (not with --queue), so a killed bench resumes its runs midway
   --seeds <n>          paired seeds 1..n (default: the suite's size setting)
   --max-steps <n>      step budget per run (default: the suite's size setting)
   --eval-every <n>     evaluation interval in steps (default: the suite's size setting)
@@ -197,6 +198,9 @@ export async function main(argv: string[]): Promise<number> {
     out,
     fresh: Boolean(values.fresh),
     dropCorrupt: Boolean(values['drop-corrupt-lines']),
+    // Full-size runs are long: checkpoint them so a killed bench resumes them midway. Queue workers
+    // may sit on other machines, where the coordinator's folder does not exist.
+    ...(size === 'full' && !queue ? { checkpoints: {} } : {}),
   }
   // Plan every selected suite before any run: bad grids, trick or task options fail here.
   let source: string

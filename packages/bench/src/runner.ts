@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { ConfigError, stepsToTarget, type BackendName } from '@converge/core'
 import { InProcessExecutor, type Executor } from './executor.js'
@@ -48,6 +48,14 @@ export interface AblationOptions {
   readonly dropCorrupt?: boolean
   /** Aborting stops starting jobs and drops the records of jobs still running. */
   readonly signal?: AbortSignal
+  /**
+   * Checkpoint every run in `<out>/<suite>/checkpoints/<job>/` (every `everySteps`, default the
+   * loop's 1000) so that a bench killed midway resumes its unfinished runs from their newest
+   * checkpoint instead of step 0, to the same records. The folder name holds the job's settings and
+   * source hashes, so a checkpoint never resumes a run of other settings or other code. The folder
+   * must be reachable by whatever runs the job: local workers, not a queue's other machines.
+   */
+  readonly checkpoints?: { readonly everySteps?: number }
 }
 
 export interface AblationOutcome {
@@ -121,6 +129,20 @@ const job = (suite: BenchSuite, arm: ArmSpec, kind: RunJob['kind'], seed: number
   sourceHash: source,
 })
 
+/** Every run removes its own checkpoints once recorded; the folder goes when the last one has. */
+function removeEmptyCheckpointFolder(dir: string): void {
+  try {
+    if (readdirSync(dir).length === 0) rmdirSync(dir)
+  } catch {
+    // no such folder: checkpoints were off
+  }
+}
+
+/** A file-system-safe folder name unique to a job's identity (kind, arm, seed, settings, source). */
+export function checkpointFolder(j: Pick<RunJob, 'kind' | 'arm' | 'seed' | 'configHash' | 'sourceHash'>): string {
+  return `${j.kind}-${j.arm.replace(/[^A-Za-z0-9._-]/g, '_')}-${j.seed}-${j.configHash.slice(0, 16)}-${j.sourceHash.slice(0, 12)}`
+}
+
 /**
  * Plans a suite: checks the options and grids, builds every arm at every grid point (so bad trick
  * or task options fail here, before any run), and lists the tuning jobs. The baseline also runs on
@@ -187,6 +209,11 @@ export async function runAblation(suite: BenchSuite, options: AblationOptions = 
   const failures: { job: RunJob; error: Error }[] = []
   const signal = options.signal
   let fatal: Error | null = null
+  const withCheckpoint = (j: RunJob): RunJob => {
+    if (!options.checkpoints) return j
+    const { everySteps } = options.checkpoints
+    return { ...j, checkpoint: { dir: join(outDir, 'checkpoints', checkpointFolder(j)), ...(everySteps ? { everySteps } : {}) } }
+  }
 
   /**
    * A one-step run of the suite's first job before any real run, not recorded: a backend that
@@ -242,7 +269,7 @@ export async function runAblation(suite: BenchSuite, options: AblationOptions = 
     let next = 0
     const lane = async () => {
       while (next < pending.length && !signal?.aborted && !fatal) {
-        const j = pending[next++] as RunJob
+        const j = withCheckpoint(pending[next++] as RunJob)
         emit({ type: 'run-start', job: j })
         try {
           const record = await executor.run(j, (step) => emit({ type: 'run-progress', job: j, step }))
@@ -295,6 +322,7 @@ export async function runAblation(suite: BenchSuite, options: AblationOptions = 
     const done = await execute(jobs, 'runs', explicit)
     const records = jobs.map((j) => done.get(jobKey(j))).filter((r): r is RunRecord => r !== undefined)
     if (signal?.aborted) return abortedOutcome(records, tuningRecords)
+    removeEmptyCheckpointFolder(join(outDir, 'checkpoints'))
 
     // 3. Statistics and report.
     let summary: SuiteSummary | null = null

@@ -1,6 +1,7 @@
 import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { listCheckpoints } from '@converge/core'
 import { afterAll, describe, expect, it } from 'vitest'
 import { readRecords, runAblation, WorkerPool, type BenchEvent } from '../src/index.js'
 import { tinyDivergingSuite, tinySuite, tinyTunedSuite } from './fixtures/tiny-suite.js'
@@ -181,6 +182,41 @@ describe('tuning', () => {
 })
 
 describe('parallel runs in worker processes', () => {
+  it('with checkpoints on, a bench killed mid-run resumes that run from its checkpoint, to the record an uninterrupted bench writes', async () => {
+    const out = tmp()
+    // 200 steps leave the kill at step 25 far from the run's end, however loaded the machine.
+    const opts = { out, backend: 'cpu' as const, plots: false, arms: ['adam'], seeds: 1, maxSteps: 200, sourceHash: SRC, checkpoints: { everySteps: 10 } }
+    const ctl = new AbortController()
+    const pool = new WorkerPool(1, join(import.meta.dirname, 'fixtures', 'tiny.config.ts'))
+    let dir = ''
+    try {
+      const killed = await runAblation(tinySuite, {
+        ...opts,
+        executor: pool,
+        signal: ctl.signal,
+        onEvent: (e) => {
+          if (e.type === 'run-start') dir = e.job.checkpoint!.dir
+          if (e.type === 'run-progress' && e.step >= 25 && !ctl.signal.aborted) {
+            ctl.abort()
+            pool.kill() // what Ctrl-C does: the worker dies mid-run
+          }
+        },
+      })
+      expect(killed.aborted).toBe(true)
+    } finally {
+      await pool.close()
+    }
+    expect(dir.startsWith(join(out, 'tiny', 'checkpoints', 'run-adam-1-'))).toBe(true)
+    expect(listCheckpoints(dir).length).toBeGreaterThan(0) // the killed run left its checkpoints
+    const firstStep: number[] = []
+    const resumed = await runAblation(tinySuite, { ...opts, onEvent: (e) => e.type === 'run-progress' && firstStep.length === 0 && firstStep.push(e.step) })
+    expect(firstStep[0]).toBeGreaterThan(10) // continued from a checkpoint, not from step 1
+    expect(existsSync(join(out, 'tiny', 'checkpoints'))).toBe(false) // removed once recorded
+    const plain = await runAblation(tinySuite, { ...opts, out: tmp(), checkpoints: undefined })
+    const strip = (rs: typeof plain.records) => rs.map((r) => r.result.history.map((h) => ({ step: h.step, metrics: h.metrics })))
+    expect(strip(resumed.records)).toEqual(strip(plain.records))
+  })
+
   it('give the same records as running in this process (determinism across processes)', async () => {
     const pool = new WorkerPool(2, join(import.meta.dirname, 'fixtures', 'tiny.config.ts'))
     try {
