@@ -22,7 +22,7 @@ export const optimizerSanitySuite = defineSuite({
     },
     {
       name: 'sgd',
-      description: 'plain SGD, learning rate tuned: expected slower than tuned Adam',
+      description: 'plain SGD, learning rate tuned: the same search budget as Adam',
       tricks: () => [],
       tune: { lr: [0.1, 0.3, 1] },
       optimizer: (hp) => ({ name: 'sgd', learningRate: hp.lr as number }),
@@ -41,6 +41,7 @@ export const optimizerSanitySuite = defineSuite({
   },
   target: { kind: 'explicit', target: { metric: 'accuracy', direction: 'max', value: 0.85 } },
   notes:
-    'Expected outcome: the tuning picks an interior or edge rate per optimizer and says which; tuned SGD needs more steps than tuned Adam; adam-3e-4 has a speed-up clearly below 1 (or does not reach the target). ' +
+    'Known outcome: adam-3e-4 has a speed-up clearly below 1 (or does not reach the target), and the tuning says which grid point it chose per optimizer. ' +
+    'Tuned SGD against tuned Adam is not known in advance on this small task: at quick size (5 seeds) SGD measured 1.14x [0.53, 1.29], no difference this bench can tell — the comparison an untuned SGD arm would have distorted. ' +
     'adam-3e-4 is deliberately untuned: it shows what an untuned arm looks like next to a tuned baseline.',
 })
