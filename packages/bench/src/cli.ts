@@ -20,7 +20,7 @@ import { CONSOLE_EXTRA_COLUMNS, fmtTarget, renderConsole, renderMarkdownExtras, 
 import { ProgressReporter } from './progress.js'
 import type { QueueAddress } from './queue/connection.js'
 import { planSuite, runAblation } from './runner.js'
-import type { BenchSize } from '@converge/core/suite'
+import type { BenchSize, BenchSuite } from '@converge/core/suite'
 
 const HELP = `converge-bench: ablations with tuned arms, paired seeds, steps-to-target, CIs, reports and plots
 
@@ -162,7 +162,8 @@ export async function main(argv: string[]): Promise<number> {
   if (values.list) {
     for (const s of config.suites) {
       console.log(`${s.name}: ${s.description}`)
-      console.log(`  quick: ${s.sizes.quick.seeds} seeds x ${s.sizes.quick.maxSteps} steps; full: ${s.sizes.full.seeds} seeds x ${s.sizes.full.maxSteps} steps`)
+      const size = (c: BenchSuite['sizes']['quick']) => `${c.seeds} seeds x ${c.maxSteps} steps${c.arms ? ` (arms ${[s.baseline, ...c.arms.filter((a) => a !== s.baseline)].join(', ')})` : ''}`
+      console.log(`  quick: ${size(s.sizes.quick)}; full: ${size(s.sizes.full)}`)
       for (const a of s.arms) console.log(`  - ${a.name}${a.name === s.baseline ? ' (baseline)' : ''}${a.description ? `: ${a.description}` : ''}`)
     }
     return 0

@@ -54,6 +54,11 @@ function checkSuite(s: BenchSuite): void {
       if (!isPositiveInt(c[k])) throw new ConfigError(`${where}: sizes.${size}.${k} must be a positive integer (got ${JSON.stringify(c[k])})`)
     }
     if (c.tuningSeeds !== undefined && !isPositiveInt(c.tuningSeeds)) throw new ConfigError(`${where}: sizes.${size}.tuningSeeds must be a positive integer`)
+    if (c.arms !== undefined) {
+      if (!Array.isArray(c.arms)) throw new ConfigError(`${where}: sizes.${size}.arms must be a list of arm names`)
+      const unknownArms = c.arms.filter((a: unknown) => !armNames.includes(a as string))
+      if (unknownArms.length) throw new ConfigError(`${where}: sizes.${size}.arms names no arm ${unknownArms.map((a: unknown) => JSON.stringify(a)).join(', ')} (arms: ${armNames.join(', ')})`)
+    }
   }
   const t = s.target
   if (!t || (t.kind !== 'explicit' && t.kind !== 'fromBaseline')) throw new ConfigError(`${where}: target must be { kind: 'explicit', target } or { kind: 'fromBaseline', margin }`)

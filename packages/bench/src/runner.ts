@@ -92,7 +92,7 @@ export interface SuitePlan {
   readonly grids: ReadonlyMap<string, readonly Hyperparams[]>
 }
 
-function settingsOf(suite: BenchSuite, options: AblationOptions): { settings: RunSettings; seeds: number; tuningSeeds: number } {
+function settingsOf(suite: BenchSuite, options: AblationOptions): { settings: RunSettings; seeds: number; tuningSeeds: number; sizeArms: readonly string[] | undefined } {
   const size = options.size ?? 'quick'
   const cfg = suite.sizes[size]
   return {
@@ -105,6 +105,7 @@ function settingsOf(suite: BenchSuite, options: AblationOptions): { settings: Ru
     },
     seeds: options.seeds ?? cfg.seeds,
     tuningSeeds: cfg.tuningSeeds ?? DEFAULT_TUNING_SEEDS,
+    sizeArms: cfg.arms,
   }
 }
 
@@ -149,12 +150,13 @@ export function checkpointFolder(j: Pick<RunJob, 'kind' | 'arm' | 'seed' | 'conf
  * the tuning seeds when another arm is tuned against a target derived from the baseline.
  */
 export function planSuite(suite: BenchSuite, options: AblationOptions): SuitePlan {
-  const { settings, seeds, tuningSeeds } = settingsOf(suite, options)
+  const { settings, seeds, tuningSeeds, sizeArms } = settingsOf(suite, options)
   const unknown = (options.arms ?? []).filter((a) => !suite.arms.some((x) => x.name === a))
   if (unknown.length) {
     throw new ConfigError(`suite "${suite.name}" has no arm ${unknown.map((a) => `"${a}"`).join(', ')} (arms: ${suite.arms.map((a) => a.name).join(', ')})`)
   }
-  const wanted = new Set([suite.baseline, ...(options.arms ?? suite.arms.map((a) => a.name))])
+  // --arms wins over the size's own selection; without either, every arm.
+  const wanted = new Set([suite.baseline, ...(options.arms ?? sizeArms ?? suite.arms.map((a) => a.name))])
   const arms = suite.arms.filter((a) => wanted.has(a.name))
   for (const a of arms) validateTune(suite.name, a)
   const source = options.sourceHash ?? computeSourceHash(null)

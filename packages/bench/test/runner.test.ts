@@ -84,6 +84,17 @@ describe('runAblation', () => {
     expect(started(e4)).toBe(1)
   })
 
+  it("runs only the size's arms (baseline included), unless --arms says otherwise", async () => {
+    const suite = { ...tinySuite, sizes: { ...tinySuite.sizes, quick: { ...tinySuite.sizes.quick, seeds: 1, arms: ['adam'] } } }
+    const ranArms = async (arms?: string[]) => {
+      const started = new Set<string>()
+      await runAblation(suite, { out: tmp(), backend: 'cpu', plots: false, sourceHash: SRC, ...(arms ? { arms } : {}), onEvent: (e) => e.type === 'run-start' && started.add(e.job.arm) })
+      return [...started].sort()
+    }
+    expect(await ranArms()).toEqual(['adam'])
+    expect(await ranArms(['slow-sgd'])).toEqual(['adam', 'slow-sgd'])
+  })
+
   it('rejects unknown arms before creating any folder', async () => {
     const out = tmp()
     await expect(runAblation(tinySuite, { out, arms: ['nope'], plots: false, sourceHash: SRC })).rejects.toThrow(/suite "tiny" has no arm "nope"/)

@@ -56,6 +56,11 @@ export interface SizeConfig {
   readonly tuningSeeds?: number
   readonly maxSteps: number
   readonly evalEvery: number
+  /**
+   * Arms run at this size (the baseline always runs); default all. Lets the quick size keep to the
+   * comparisons it can afford, while the full size runs every arm.
+   */
+  readonly arms?: readonly string[]
 }
 
 /** How the target is set: pinned, or from the baseline arm's median best value loosened by `margin`. */

@@ -105,9 +105,10 @@ export const frugalSuite = defineSuite({
   arms: FRUGAL_ARMS.map(arm),
   baseline: 'adam',
   sizes: {
-    // quick: two seeds over the full budget, so the report has a (crude) CI; shorter budgets censor
-    // the FRUGAL arms on some seeds, which says nothing.
-    quick: { seeds: 2, maxSteps: 3000, evalEvery: 50 },
+    // quick: FRUGAL-svd and the ρ = 0 control against Adam on three seeds over the full budget
+    // (shorter budgets censor the FRUGAL arms on some seeds, which says nothing): the fewest pairs
+    // that print a ratio. --full runs every arm.
+    quick: { seeds: 3, maxSteps: 3000, evalEvery: 50, arms: ['frugal-svd', 'rho0'] },
     full: { seeds: 5, maxSteps: 3000, evalEvery: 50 },
   },
   get target() {
@@ -118,3 +119,5 @@ export const frugalSuite = defineSuite({
     'stateBytes is the peak persistent optimizer state (moments, projector bases, int32 indices, and the always-Adam parameters); stateBytesRatio divides it by Adam’s. ' +
     'Learning rates per arm come from packages/tricks/frugal/bench/lr-sweep.ts (see the package README).',
 })
+
+export { frugalTransformerSuite, FRUGAL_TRANSFORMER_TASK_OPTIONS, FRUGAL_TRANSFORMER_LR_GRID } from './transformer-suite.js'
