@@ -13,13 +13,16 @@
  * bookkeeping, the read-back round trip), the part that dominates small and mid models on a GPU.
  * With backend=vulkan on a GPU the same script measures GPU time as well. The two arms take turns
  * in blocks of --steps steps, the order rotating every round, so machine drift hits both alike;
- * ms/step is the median and the minimum over rounds of each block's mean.
+ * ms/step is the median and the minimum over rounds of each block's mean. Every size gets a fresh
+ * device. A size during which the device reported an error (Dawn's null device refuses to hold more
+ * than 512 MiB, less than the large MLP's two arms need) is marked invalid: failed commands are skipped,
+ * so its timings mean nothing.
  */
 import { writeFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import * as tf from '@tensorflow/tfjs'
 import { createRng, useBackend } from '../src/index.js'
-import { WebgpuAdamOptimizer, countWebgpuCalls, type WebgpuCallCounts } from '../src/backends/index.js'
+import { WebgpuAdamOptimizer, countWebgpuCalls, releaseWebgpu, type WebgpuCallCounts } from '../src/backends/index.js'
 
 const { values: args } = parseArgs({
   options: {
@@ -107,6 +110,7 @@ const median = (xs: number[]) => {
 
 interface Row {
   size: string
+  deviceErrors: number
   arm: Arm
   calls: WebgpuCallCounts
   optimizerDispatches: number
@@ -121,6 +125,14 @@ console.log(`webgpu on ${info.adapter ? `${info.adapter.description || info.adap
 console.log(`${rounds} rounds × ${stepsPerBlock} steps per arm, ${warmup} warm-up steps\n`)
 for (const sizeName of sizes) {
   const size = SIZES[sizeName]!
+  releaseWebgpu() // a fresh device per size: tfjs's buffer pool keeps every buffer it ever made
+  await useBackend('webgpu')
+  let deviceErrors = 0
+  const device = (tf.backend() as unknown as { device: { addEventListener(type: string, f: (e: { preventDefault(): void }) => void): void } }).device
+  device.addEventListener('uncapturederror', (e) => {
+    deviceErrors++
+    e.preventDefault()
+  })
   const arms = Object.keys(ARMS) as Arm[]
   const models = Object.fromEntries(arms.map((arm) => [arm, makeModel(size, arm, counter)])) as Record<Arm, Model>
   const blockMs: Record<Arm, number[]> = Object.fromEntries(arms.map((a) => [a, []])) as never
@@ -141,13 +153,13 @@ for (const sizeName of sizes) {
     }
   }
   for (const arm of arms) {
-    rows.push({ size: sizeName, arm, ...calls[arm], msMedian: median(blockMs[arm]), msMin: Math.min(...blockMs[arm]) })
+    rows.push({ size: sizeName, deviceErrors, arm, ...calls[arm], msMedian: median(blockMs[arm]), msMin: Math.min(...blockMs[arm]) })
     models[arm].dispose()
   }
 }
 counter.stop()
 
-const header = ['size', 'optimizer', 'dispatches/step', '(optimizer)', 'bind groups', 'uniform writes', 'submits', 'ms/step median', 'ms/step min', 'tensors flat']
+const header = ['size', 'optimizer', 'dispatches/step', '(optimizer)', 'bind groups', 'uniform writes', 'submits', 'ms/step median', 'ms/step min', 'tensors flat', 'device errors']
 const table = rows.map((r) => [
   `${r.size} ${Object.values(SIZES[r.size]!).join('x')}`,
   r.arm,
@@ -159,11 +171,13 @@ const table = rows.map((r) => [
   r.msMedian.toFixed(2),
   r.msMin.toFixed(2),
   r.numTensorsFlat ? 'yes' : 'NO',
+  r.deviceErrors ? `${r.deviceErrors}: INVALID` : '0',
 ])
 const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i]!.length)))
 for (const row of [header, ...table]) console.log(row.map((c, i) => c.padEnd(widths[i]!)).join('  '))
 for (const s of sizes) {
   const [a, b] = [rows.find((r) => r.size === s && r.arm === 'tfjs adam')!, rows.find((r) => r.size === s && r.arm === 'fused adam')!]
-  console.log(`${s}: fused/tfjs ms/step ${(b.msMedian / a.msMedian).toFixed(2)} (median), ${(b.msMin / a.msMin).toFixed(2)} (min)`)
+  if (a.deviceErrors) console.log(`${s}: not measured validly (the device reported ${a.deviceErrors} errors)`)
+  else console.log(`${s}: fused/tfjs ms/step ${(b.msMedian / a.msMedian).toFixed(2)} (median), ${(b.msMin / a.msMin).toFixed(2)} (min)`)
 }
 if (args.json) writeFileSync(args.json, JSON.stringify({ adapter: info.adapter, rounds, stepsPerBlock, warmup, rows }, null, 2))

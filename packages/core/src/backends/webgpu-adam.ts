@@ -27,16 +27,19 @@ import {
  *
  * Everything else is inherited: the class name (`Adam`), getWeights/setWeights, the slot names, so
  * checkpoints move between this and tfjs's Adam. On any other backend, or for anything the kernel
- * does not cover (a non-float32 variable, a gradient sharing a buffer with the state), a step is
- * tfjs's own.
+ * does not cover (a non-float32 variable or gradient), a step is tfjs's own.
  */
 
 const WORKGROUP = 256
+/** Byte offset of `guard` in the uniform struct. */
+const GUARD_OFFSET = 32
 
 const SHADER = /* wgsl */ `
 struct Hyper {
   beta1: f32, beta2: f32, oneMinusBeta1: f32, oneMinusBeta2: f32,
   biasCorrection1: f32, biasCorrection2: f32, epsilon: f32, negLearningRate: f32,
+  // The step's loss when the update is guarded (copied in on the GPU), else 0.
+  guard: f32,
 }
 @group(0) @binding(0) var<storage, read_write> param: array<f32>;
 @group(0) @binding(1) var<storage, read_write> m: array<f32>;
@@ -46,6 +49,10 @@ struct Hyper {
 
 @compute @workgroup_size(${WORKGROUP})
 fn main(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  // A non-finite loss (exponent bits all ones: Inf or NaN) leaves parameter and moments as they were.
+  if ((bitcast<u32>(h.guard) & 0x7f800000u) == 0x7f800000u) {
+    return;
+  }
   let n = arrayLength(&param);
   let stride = groups.x * ${WORKGROUP}u;
   for (var i = id.x; i < n; i = i + stride) {
@@ -101,6 +108,9 @@ interface NamedTensor {
 type Gradients = tf.NamedTensorMap | NamedTensor[]
 
 export class WebgpuAdamOptimizer extends tf.AdamOptimizer {
+  /** A loss tensor whose first element decides, on the GPU, whether the next step is applied at all. */
+  private guard: tf.Tensor | null = null
+
   /** How many applyGradients calls ran the fused kernel, and how many fell back to tfjs's ops (for tests and benchmarks). */
   readonly fusedSteps = { fused: 0, fallback: 0 }
 
@@ -114,34 +124,58 @@ export class WebgpuAdamOptimizer extends tf.AdamOptimizer {
   }
 
   override applyGradients(variableGradients: Gradients): void {
+    const guard = this.guard
+    this.guard = null
     const backend = activeWebgpuBackend()
-    if (!backend || !this.applyFused(backend, variableGradients)) {
-      this.fusedSteps.fallback++
-      super.applyGradients(variableGradients as Parameters<tf.AdamOptimizer["applyGradients"]>[0])
-    } else this.fusedSteps.fused++
+    if (backend && this.canFuse(variableGradients)) {
+      this.applyFused(backend, variableGradients, guard)
+      this.fusedSteps.fused++
+      return
+    }
+    if (guard) throw new Error('WebgpuAdamOptimizer: a step guarded by its loss cannot run fused here; check canFuse() before guardNextStep()')
+    this.fusedSteps.fallback++
+    super.applyGradients(variableGradients as Parameters<tf.AdamOptimizer['applyGradients']>[0])
   }
 
-  /** One dispatch per variable; returns false (having changed nothing) when tfjs's path must run instead. */
-  private applyFused(backend: WebgpuBackendLike, variableGradients: Gradients): boolean {
+  /**
+   * Makes the next applyGradients skip its update, on the GPU, when the first element of `loss` is
+   * not finite: the loop can then read the loss later without the weights having taken a step on a
+   * NaN. (The β powers and the iteration count, kept on the CPU, still advance: after a skipped step
+   * the run is meant to stop.) The next step must be one `canFuse` accepts.
+   */
+  guardNextStep(loss: tf.Tensor): void {
+    if (loss.dtype !== 'float32' || loss.size < 1) throw new TypeError(`guardNextStep: expected a float32 tensor holding the loss first, got ${loss.dtype} of size ${loss.size}`)
+    this.guard = loss
+  }
+
+  /** Whether applyGradients(variableGradients) would run the fused kernel now (on webgpu, float32 variables and gradients). */
+  canFuse(variableGradients: Gradients): boolean {
+    const backend = activeWebgpuBackend()
+    if (!backend) return false
+    const self = this as unknown as AdamFields
+    if (cpuScalar(backend, self.accBeta1) === null || cpuScalar(backend, self.accBeta2) === null) return false
+    const names = Array.isArray(variableGradients) ? variableGradients.map((v) => v.name) : Object.keys(variableGradients)
+    return names.every((name, i) => {
+      const value = tf.engine().registeredVariables[name]
+      const grad = Array.isArray(variableGradients) ? variableGradients[i]!.tensor : variableGradients[name]
+      return value !== undefined && value.dtype === 'float32' && (!grad || (grad.dtype === 'float32' && grad.size === value.size))
+    })
+  }
+
+  /** One dispatch per variable with a gradient; `canFuse` has accepted the gradients. */
+  private applyFused(backend: WebgpuBackendLike, variableGradients: Gradients, guard: tf.Tensor | null): void {
     const self = this as unknown as AdamFields
     const names = Array.isArray(variableGradients) ? variableGradients.map((v) => v.name) : Object.keys(variableGradients)
     const gradients = names.map((name, i) => (Array.isArray(variableGradients) ? variableGradients[i]!.tensor : variableGradients[name]))
-    const values = names.map((name) => tf.engine().registeredVariables[name])
-    const acc1 = cpuScalar(backend, self.accBeta1)
-    const acc2 = cpuScalar(backend, self.accBeta2)
-    if (acc1 === null || acc2 === null) return false
-    for (let i = 0; i < names.length; i++) {
-      const value = values[i]
-      const grad = gradients[i]
-      if (!value || value.dtype !== 'float32') return false
-      if (grad && (grad.dtype !== 'float32' || grad.size !== value.size)) return false
-    }
+    const values = names.map((name) => tf.engine().registeredVariables[name]!)
+    const acc1 = cpuScalar(backend, self.accBeta1)!
+    const acc2 = cpuScalar(backend, self.accBeta2)!
 
     // The moment slots, created as tfjs's Adam creates them (same names, same order).
     values.forEach((value, i) => {
       const name = names[i]!
-      self.accumulatedFirstMoment[i] ??= { originalName: `${name}/m`, variable: tf.tidy(() => tf.zerosLike(value!).variable(false)) }
-      self.accumulatedSecondMoment[i] ??= { originalName: `${name}/v`, variable: tf.tidy(() => tf.zerosLike(value!).variable(false)) }
+      self.accumulatedFirstMoment[i] ??= { originalName: `${name}/m`, variable: tf.tidy(() => tf.zerosLike(value).variable(false)) }
+      self.accumulatedSecondMoment[i] ??= { originalName: `${name}/v`, variable: tf.tidy(() => tf.zerosLike(value).variable(false)) }
     })
 
     // Written in place, so each must own its buffer: a variable shares its buffer with the tensor it
@@ -154,9 +188,9 @@ export class WebgpuAdamOptimizer extends tf.AdamOptimizer {
       for (const t of [update.p, update.m, update.v]) if (backend.refCount(t.dataId) > 1) ownCopy(t)
       updates.push(update)
     }
+    // After ownCopy no two of these share a buffer (tfjs gives every data id its own).
     const buffers = updates.map(({ p, m, v, g }) => ({ p: gpuBuffer(backend, p), m: gpuBuffer(backend, m), v: gpuBuffer(backend, v), g: gpuBuffer(backend, g) }))
-    const state = new Set(buffers.flatMap((b) => [b.p, b.m, b.v]))
-    if (state.size !== buffers.length * 3 || buffers.some((b) => state.has(b.g))) return false
+    const guardBuffer = guard ? gpuBuffer(backend, guard) : null
 
     const hyperValues = Float32Array.of(
       self.beta1,
@@ -167,6 +201,10 @@ export class WebgpuAdamOptimizer extends tf.AdamOptimizer {
       f32(1 - acc2),
       self.epsilon,
       -self.learningRate,
+      0, // guard, 0 = apply
+      0,
+      0,
+      0, // padding: a uniform struct's size is a multiple of 16 bytes
     )
     let hyper: GpuBufferLike | null = null
     const { pipeline, layout } = adamPipeline(backend.device)
@@ -175,7 +213,15 @@ export class WebgpuAdamOptimizer extends tf.AdamOptimizer {
       const b = buffers[i]!
       // tfjs returns uniform buffers to its pool at each submit, so a submit between two of our
       // dispatches means the next one needs a buffer of its own.
-      hyper ??= uniformBuffer(backend, hyperValues)
+      if (!hyper) {
+        hyper = uniformBuffer(backend, hyperValues)
+        if (guardBuffer) {
+          // Recorded after the commands that computed the loss, so the kernel sees this step's loss.
+          backend.endComputePassEncoder()
+          backend.commandEncoder!.copyBufferToBuffer(guardBuffer, 0, hyper, GUARD_OFFSET, 4)
+          backend.commandQueueOwnedIds.add(guard!.dataId)
+        }
+      }
       const bytes = u.p.size * 4
       const entry = (binding: number, buffer: GpuBufferLike) => ({ binding, resource: { buffer, offset: 0, size: bytes } })
       const group = backend.device.createBindGroup({
@@ -199,7 +245,6 @@ export class WebgpuAdamOptimizer extends tf.AdamOptimizer {
       self.accBeta2.assign(tf.scalar(f32(acc2 * f32(self.beta2))))
     })
     self.incrementIterations()
-    return true
   }
 }
 

@@ -42,7 +42,10 @@ export interface WebgpuBackendLike {
   readonly queue: { writeBuffer(buffer: GpuBufferLike, offset: number, data: ArrayBufferView | ArrayBuffer): void }
   readonly tensorMap: { get(dataId: object): TensorData | undefined }
   readonly bufferManager: { acquireBuffer(size: number, usage: number): GpuBufferLike }
-  commandEncoder: { beginComputePass(descriptor?: object): GpuComputePassLike } | null
+  commandEncoder: {
+    beginComputePass(descriptor?: object): GpuComputePassLike
+    copyBufferToBuffer(source: GpuBufferLike, sourceOffset: number, destination: GpuBufferLike, destinationOffset: number, size: number): void
+  } | null
   computePassEncoder: GpuComputePassLike | null
   dispatchCountInPass: number
   commandQueueOwnedIds: WeakSet<object>

@@ -134,6 +134,32 @@ describe.skipIf(!runsShaders)(`fused Adam on webgpu (${runsShaders ? JSON.string
     opt.dispose()
   })
 
+  it('a step guarded by a non-finite loss leaves parameter and moments untouched; a finite one is applied as usual', async () => {
+    await webgpu()
+    const v = tf.variable(tf.tensor([0.5, -1, 2]), true, `guard-${Math.random()}`)
+    const opt = new WebgpuAdamOptimizer(0.1)
+    const step = async (loss: number) => {
+      const g = { [v.name]: tf.tensor([1, -2, 0.5]) }
+      const readout = tf.tensor([loss, 7]) // the loss first, then its terms, as the loop's readout
+      const lossOnGpu = tf.add(readout, 0) // computed on the GPU, as a real loss is
+      expect(opt.canFuse(g)).toBe(true)
+      opt.guardNextStep(lossOnGpu)
+      opt.applyGradients(g)
+      const [iterations, m1] = await opt.getWeights()
+      const [p, m] = [Array.from(await v.data()), Array.from(await m1!.tensor.data())]
+      tf.dispose([...Object.values(g), readout, lossOnGpu, iterations!.tensor])
+      return { p, m }
+    }
+    const first = await step(1.5)
+    expect(first.p).not.toEqual([0.5, -1, 2])
+    for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]) expect(await step(bad)).toEqual(first)
+    const after = await step(0.25)
+    expect(after.p).not.toEqual(first.p)
+    expect(opt.fusedSteps).toEqual({ fused: 5, fallback: 0 })
+    tf.dispose(v)
+    opt.dispose()
+  })
+
   it('a checkpoint round trip (snapshot, restore into a fresh optimizer) continues exactly, still fused', async () => {
     await webgpu()
     const v = tf.variable(tf.tensor([0.5, -1, 2, 3]), true, `resume-${Math.random()}`)
