@@ -217,6 +217,7 @@ export class WebgpuAdamOptimizer extends tf.AdamOptimizer {
         hyper = uniformBuffer(backend, hyperValues)
         if (guardBuffer) {
           // Recorded after the commands that computed the loss, so the kernel sees this step's loss.
+          backend.ensureCommandEncoderReady()
           backend.endComputePassEncoder()
           backend.commandEncoder!.copyBufferToBuffer(guardBuffer, 0, hyper, GUARD_OFFSET, 4)
           backend.commandQueueOwnedIds.add(guard!.dataId)
