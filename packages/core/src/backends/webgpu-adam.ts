@@ -262,7 +262,3 @@ function cpuScalar(backend: WebgpuBackendLike, t: tf.Tensor): number | null {
   return values && values.length === 1 ? (values[0] as number) : null
 }
 
-/** Whether `optimizer` would run its Adam steps through the fused WebGPU kernel now. */
-export function fusedAdamActive(optimizer: tf.Optimizer): boolean {
-  return optimizer instanceof WebgpuAdamOptimizer && activeWebgpuBackend() !== null
-}
