@@ -32,3 +32,6 @@ export {
   type WebgpuOptions,
   type WebgpuFeatureLevel,
 } from './dawn-settings.js'
+export { WebgpuAdamOptimizer } from './webgpu-adam.js'
+export { activeWebgpuBackend, type WebgpuBackendLike } from './webgpu-device.js'
+export { countWebgpuCalls, type WebgpuCallCounter, type WebgpuCallCounts } from './webgpu-counters.js'

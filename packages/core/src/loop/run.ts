@@ -14,6 +14,7 @@ import type { Batch, LossParts, Target, TaskInstance } from '../task.js'
 import type { ResolvedTrainOptions } from '../train-options.js'
 import type { Trick } from '../trick.js'
 import { BatchStream } from './batches.js'
+import { abandonPendingLoss, type PendingLoss } from './deferred-loss.js'
 import { checkCapabilities, checkInstance } from './instance-checks.js'
 import { LossTermLog } from './loss-terms.js'
 import { runSetupPhase } from './phases.js'
@@ -83,6 +84,9 @@ export class Run {
   evalMs = 0
   /** Time spent writing checkpoints (counted in neither trainMs nor evalMs). */
   checkpointMs = 0
+
+  /** The last step's loss while it is read one step late (deferred-loss.ts). */
+  pendingLoss: PendingLoss | null = null
 
   /** Writes this run's checkpoints (when `checkpoint` is set). */
   checkpointer: Checkpointer | null = null
@@ -239,6 +243,7 @@ export class Run {
 
   /** Frees what the run owns, whatever happened: batch, optimizers, tricks (reverse order), their variables, the task. */
   dispose(): void {
+    abandonPendingLoss(this)
     this.resuming?.dispose()
     this.active?.batches.release()
     for (const o of this.phaseOptimizers) o.dispose()

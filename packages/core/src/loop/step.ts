@@ -4,13 +4,15 @@ import { setLearningRate } from '../optimizer.js'
 import type { StepReport } from '../step-report.js'
 import type { Batch } from '../task.js'
 import type { ActivePhase, Run } from './run.js'
+import { deferrableOptimizer, settleLoss, splitLoss } from './deferred-loss.js'
 import { recordTape } from './tape.js'
 
 /**
  * One optimizer step of `phase`, as a training script would write it: set the learning rate,
  * draw a batch when the last one is used up, forward/loss/gradients in the tape, read the loss
  * (a non-finite loss stops the run before the weights change), after-backward hooks, the
- * optimizer step, then report.
+ * optimizer step, then report. On webgpu with the fused Adam the loss is read one step late
+ * instead, the update guarded on the GPU (deferred-loss.ts).
  */
 export async function takeStep(run: Run, phase: ActivePhase): Promise<void> {
   const { driver } = run
@@ -36,18 +38,33 @@ export async function takeStep(run: Run, phase: ActivePhase): Promise<void> {
   // -- forward, loss and gradients --------------------------------------------------------
   const tape = recordTape(run, phase)
   let grads = tape.grads
+  /** The readout's read, when started here and not yet handed to run.pendingLoss. */
+  let reading: Promise<ArrayLike<number>> | null = null
   try {
+    // -- on webgpu with the fused Adam: the loss is read one step late (deferred-loss.ts) -----
+    const guarded = deferrableOptimizer(run, phase, grads)
+    if (guarded) {
+      reading = tape.readout.data()
+      // The previous step's loss, read while the GPU works on this step's forward and backward.
+      await settleLoss(run)
+      guarded.guardNextStep(tape.readout)
+      phase.optimizer.applyGradients(grads)
+      run.step++
+      phase.stepsTaken++
+      run.pendingLoss = { step: run.step, phase: phase.name, learningRate: lr, names: tape.names, reported: tape.reported, readout: tape.readout, reading }
+      reading = null
+      run.trainMs += performance.now() - started
+      return
+    }
+    await settleLoss(run) // a step that reads at once follows one that read late
+
     let values: ArrayLike<number>
     try {
       values = run.syncReads ? tape.readout.dataSync() : await tape.readout.data()
     } finally {
       tape.readout.dispose()
     }
-    const loss = values[0] as number
-    const lossParts: Record<string, number> = {}
-    const reported: Record<string, number> = {}
-    const termValues = tape.names.length === 1 ? [loss] : Array.from(values).slice(1)
-    tape.names.forEach((name, i) => ((tape.reported.has(name) ? reported : lossParts)[name] = termValues[i] as number))
+    const { loss, lossParts, reported, termValues } = splitLoss(values, tape.names, tape.reported)
     if (!Number.isFinite(loss)) throw new NonFiniteLossError(run.step + 1, { ...lossParts, ...reported }, driver.tricks.map((t) => t.name))
 
     // -- after-backward hooks, then the optimizer step ---------------------------------------
@@ -80,6 +97,11 @@ export async function takeStep(run: Run, phase: ActivePhase): Promise<void> {
     run.trainMs += performance.now() - started // tricks' after-step work counts; observers do not
     run.o.onStep?.(report, run.observer)
     run.progress.step(run.step, phase.name, loss, lr, run.trainMs)
+  } catch (e) {
+    // A readout with a read in flight is freed when the read ends (tfjs writes the values onto it).
+    if (reading) void reading.then(() => tape.readout.dispose(), () => tape.readout.dispose())
+    else if (!tape.readout.isDisposed && run.pendingLoss?.readout !== tape.readout) tape.readout.dispose()
+    throw e
   } finally {
     tf.dispose(Object.values(grads))
     grads = {}

@@ -9,6 +9,7 @@ import { listCheckpoints } from '../checkpoint/format.js'
 import { Checkpointer, ResumePoint } from '../checkpoint/run-state.js'
 import { evaluate } from './evaluation.js'
 import { Run } from './run.js'
+import { settleLoss } from './deferred-loss.js'
 import { takeStep } from './step.js'
 
 /**
@@ -68,9 +69,13 @@ export async function train(options: TrainOptions): Promise<RunResult> {
     if (!(await run.resumeHere())) await evaluate(run)
     while (run.step < o.maxSteps && run.stopReason === null) {
       await takeStep(run, run.active!)
-      if (run.step % o.evalEvery === 0 || run.step === o.maxSteps || run.stopReason !== null) await evaluate(run)
+      if (run.step % o.evalEvery === 0 || run.step === o.maxSteps || run.stopReason !== null) {
+        await settleLoss(run) // a loss read one step late is checked and recorded before any evaluation
+        await evaluate(run)
+      }
       await run.checkpointer?.afterStep()
     }
+    await settleLoss(run)
     await run.checkpointer?.atEnd()
     run.endPhase()
 

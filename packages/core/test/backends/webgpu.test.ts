@@ -4,35 +4,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 import * as tf from '@tensorflow/tfjs'
 import { describe, expect, it } from 'vitest'
 import { BackendError, SeedStreams, releaseWebgpu, silentLogger, syntheticClassification, train, useBackend } from '../../src/index.js'
-import { webgpuRunning, type WebgpuOptions } from '../../src/backends/index.js'
+import { webgpuRunning } from '../../src/backends/index.js'
 import { expectClose, intInput, normalInput, runOn, withGradients, type InputSpec } from './kernel-check.js'
-
-/**
- * The Dawn settings under which an adapter exists here, or null: CONVERGE_DAWN_FLAGS when set,
- * else Vulkan (a real GPU), else Dawn's OpenGL backend (Mesa llvmpipe on a machine without one).
- */
-async function findAdapter(): Promise<{ options: WebgpuOptions; env: Record<string, string> } | null> {
-  let dawn: { create(flags: string[]): { requestAdapter(o: object): Promise<unknown> } }
-  try {
-    dawn = await import('webgpu')
-  } catch {
-    return null
-  }
-  const candidates: { options: WebgpuOptions; env: Record<string, string> }[] = process.env.CONVERGE_DAWN_FLAGS
-    ? [{ options: {}, env: {} }]
-    : [
-        { options: { dawnFlags: ['backend=vulkan'] }, env: { CONVERGE_DAWN_FLAGS: 'backend=vulkan' } },
-        { options: { dawnFlags: ['backend=opengl'] }, env: { CONVERGE_DAWN_FLAGS: 'backend=opengl' } },
-      ]
-  for (const candidate of candidates) {
-    const { resolveDawnSettings } = await import('../../src/backends/index.js')
-    const s = resolveDawnSettings(candidate.options)
-    if (s.eglPlatform) process.env.EGL_PLATFORM = s.eglPlatform
-    const adapter = await dawn.create([...s.flags]).requestAdapter({ featureLevel: s.featureLevel }).catch(() => null)
-    if (adapter) return candidate
-  }
-  return null
-}
+import { findAdapter } from './webgpu-adapter.js'
 
 const found = await findAdapter()
 const webgpu = (): Promise<unknown> => useBackend('webgpu', found ? { webgpu: found.options } : {})
