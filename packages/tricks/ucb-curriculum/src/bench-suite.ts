@@ -192,7 +192,7 @@ function ucbSuite(name: string, description: string, sources: NonNullable<RlArit
     target: { kind: 'explicit', target: { metric: 'accuracy', direction: 'max', value: target } },
     cost: { name: 'rollouts', perStep: PROMPTS * GROUP },
     plots: (records) => [allocationPlot(name, records)],
-    notes,
+    notes: `${notes} Untuned: every arm trains with the same Adam ${LEARNING_RATE} (the curriculum changes which data is drawn, not the update), so the speed-ups are at one shared rate; a per-arm learning-rate tuning has not been run.`,
   })
 }
 
