@@ -6,7 +6,7 @@ import { groupDetr, type GroupDetrTrick } from './group-detr.js'
 /** The mini DETR of the suite (Q = 12 queries per group); `quick` evaluates on fewer scenes. */
 export const GROUP_DETR_TASK_OPTIONS = {
   full: { width: 32, heads: 2, encoderLayers: 1, decoderLayers: 3, queries: 12, batchSize: 16, learningRate: 1e-3, valSize: 256 },
-  quick: { width: 32, heads: 2, encoderLayers: 1, decoderLayers: 3, queries: 12, batchSize: 16, learningRate: 1e-3, valSize: 64 },
+  quick: { width: 32, heads: 2, encoderLayers: 1, decoderLayers: 3, queries: 12, batchSize: 16, learningRate: 1e-3, valSize: 32 },
 } as const satisfies Record<BenchSize, SetPredictionOptions>
 
 /** Final AP50 of every group evaluated alone (group 0 is what the run reports), and the run's wall-clock. */
@@ -56,12 +56,12 @@ export const groupDetrSuite = defineSuite({
   ],
   baseline: 'A-detr',
   sizes: {
-    quick: { seeds: 1, maxSteps: 30, evalEvery: 15 },
+    quick: { seeds: 1, maxSteps: 20, evalEvery: 10 },
     full: { seeds: 3, maxSteps: 600, evalEvery: 50 },
   },
   target: { kind: 'fromBaseline', margin: 0.1, metric: 'ap50', direction: 'max' },
   notes:
     'Target: AP50 (COCO 101-point, group 0, top 100 per image) at least 0.9 × the baseline’s median best. Every arm uses the task’s Adam, lr 1e-3, batch 16, no gradient clipping (the official recipe clips at 0.1 with AdamW 1e-4); not tuned per arm. ' +
     'A Group DETR step decodes K·Q queries (the encoder runs once): compare trainSeconds as well as steps. D evaluates with all 132 queries (it has no group 0). ' +
-    'quick is a smoke test (1 seed, 30 steps, 64 validation scenes): far too short for AP to mean anything.',
+    'quick is a smoke test (1 seed, 20 steps, 32 validation scenes): far too short for AP to mean anything.',
 })
