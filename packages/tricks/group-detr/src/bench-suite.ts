@@ -17,25 +17,29 @@ async function groupAps(trick: GroupDetrTrick | undefined, groups: number): Prom
 
 function collect(tricks: readonly Trick[], result: RunResult): RunExtras {
   const last = result.history.at(-1)?.metrics ?? {}
-  const trick = tricks.find((t): t is GroupDetrTrick => t.name === 'group-detr')
+  const scored = tricks.find((t): t is ScoredGroupDetr => t.name === 'group-detr' && 'groupAp50' in t)
   return {
     finalAp50: last.ap50 ?? Number.NaN,
     finalAp: last.ap ?? Number.NaN,
     finalMatchedL1: last.matchedL1 ?? Number.NaN,
     trainSeconds: result.trainMs / 1000,
-    ...(trick && result.history.length ? { otherGroupsAp50: (trick as GroupDetrTrick & { finalGroupAps?: number[] }).finalGroupAps ?? [] } : {}),
+    ...(scored ? { groupAp50: scored.groupAp50 } : {}),
   }
 }
 
+type ScoredGroupDetr = GroupDetrTrick & { groupAp50: number[] }
+
 /** Group DETR with K groups that, at the end of the run, also scores every group alone (for `collect`). */
-function scoredGroupDetr(groups: number, separateSelfAttention = true): Trick {
-  const trick = groupDetr({ groups, separateSelfAttention }) as GroupDetrTrick & { finalGroupAps?: number[] }
-  return {
+function scoredGroupDetr(groups: number, separateSelfAttention = true): ScoredGroupDetr {
+  const trick = groupDetr({ groups, separateSelfAttention })
+  const scored: ScoredGroupDetr = {
     ...trick,
+    groupAp50: [],
     async end() {
-      trick.finalGroupAps = await groupAps(trick, groups)
+      scored.groupAp50 = await groupAps(trick, groups)
     },
   }
+  return scored
 }
 
 const arm = (name: string, description: string, tricks: () => Trick[], extra: Partial<ArmSpec> = {}): ArmSpec => ({ name, description, tricks, collect, ...extra })
