@@ -5,6 +5,7 @@ import type { SceneObject } from './scenes.js'
 
 /** DETR's matching costs and loss weights (class 2 with sigmoid focal, L1 5, GIoU 2), and focal α, γ. */
 export const SET_WEIGHTS = { class: 2, l1: 5, giou: 2 } as const
+/** Focal loss α and γ (γ = 2 is computed as a square). */
 export const FOCAL = { alpha: 0.25, gamma: 2 } as const
 
 /** Generalised IoU of `cxcywh` boxes, broadcasting over all but the last axis (size 4). */
@@ -44,9 +45,9 @@ function padded(objects: readonly (readonly SceneObject[])[], classes: number): 
 export function matchingCosts(pred: DetrPrediction, objects: readonly (readonly SceneObject[])[], classes: number): tf.Tensor2D[] {
   const { oneHot, boxes } = padded(objects, classes)
   const p = tf.sigmoid(pred.logits)
-  const { alpha, gamma } = FOCAL
-  const pos = tf.mul(tf.mul(alpha, tf.pow(tf.sub(1, p), gamma)), tf.neg(tf.log(tf.add(p, 1e-8))))
-  const neg = tf.mul(tf.mul(1 - alpha, tf.pow(p, gamma)), tf.neg(tf.log(tf.add(tf.sub(1, p), 1e-8))))
+  const { alpha } = FOCAL
+  const pos = tf.mul(tf.mul(alpha, tf.square(tf.sub(1, p))), tf.neg(tf.log(tf.add(p, 1e-8))))
+  const neg = tf.mul(tf.mul(1 - alpha, tf.square(p)), tf.neg(tf.log(tf.add(tf.sub(1, p), 1e-8))))
   const classCost = tf.matMul(tf.sub(pos, neg) as tf.Tensor3D, oneHot, false, true) // [B, n, M]
   const pb = tf.expandDims(pred.boxes, 2) // [B, n, 1, 4]
   const tb = tf.expandDims(boxes, 1) // [B, 1, M, 4]
@@ -65,19 +66,24 @@ export function matchingCosts(pred: DetrPrediction, objects: readonly (readonly 
 export function setLoss(pred: DetrPrediction, objects: readonly (readonly SceneObject[])[], matches: readonly (readonly Match[])[], normalizer: number, classes: number): LossParts {
   const [B, n] = pred.logits.shape
   const target = new Float32Array(B * n * classes)
-  const index: number[] = []
-  const boxes: number[] = []
+  // matched boxes as dense per-query targets and a mask (each query is matched at most once), not
+  // a gather: tf.gather's gradient (UnsortedSegmentSum) runs on the CPU fallback under WASM and
+  // cost seconds per step at K·Q = 132 queries
+  const mask = new Float32Array(B * n)
+  const boxes = new Float32Array(B * n * 4).fill(0.5)
   matches.forEach((ms, i) =>
     ms.forEach((m) => {
       if (m.query < 0 || m.query >= n) throw new RangeError(`match query ${m.query} is outside the ${n} predictions`)
       const obj = objects[i]![m.target]
       if (!obj) throw new RangeError(`image ${i} has no object ${m.target}`)
-      target[(i * n + m.query) * classes + obj.label] = 1
-      index.push(i * n + m.query)
-      boxes.push(...obj.box)
+      const q = i * n + m.query
+      if (mask[q]) throw new RangeError(`query ${m.query} of image ${i} is matched twice`)
+      mask[q] = 1
+      target[q * classes + obj.label] = 1
+      boxes.set(obj.box, q * 4)
     }),
   )
-  const { alpha, gamma } = FOCAL
+  const { alpha } = FOCAL
   const t = tf.tensor3d(target, [B, n, classes])
   const x = pred.logits
   const p = tf.sigmoid(x)
@@ -85,12 +91,11 @@ export function setLoss(pred: DetrPrediction, objects: readonly (readonly SceneO
   const ce = tf.add(tf.sub(tf.relu(x), tf.mul(x, t)), tf.log1p(tf.exp(tf.neg(tf.abs(x)))))
   const pt = tf.add(tf.mul(p, t), tf.mul(tf.sub(1, p), tf.sub(1, t)))
   const at = tf.add(tf.mul(alpha, t), tf.mul(1 - alpha, tf.sub(1, t)))
-  const focal = tf.mul(tf.mul(at, tf.pow(tf.sub(1, pt), gamma)), ce)
+  const focal = tf.mul(tf.mul(at, tf.square(tf.sub(1, pt))), ce)
   const cls = tf.mul(SET_WEIGHTS.class / normalizer, tf.sum(focal)) as tf.Scalar
-  if (index.length === 0) return { class: cls, l1: tf.scalar(0), giou: tf.scalar(0) }
-  const picked = tf.gather(tf.reshape(pred.boxes, [B * n, 4]), tf.tensor1d(index, 'int32'))
-  const goal = tf.tensor2d(boxes, [index.length, 4])
-  const l1 = tf.mul(SET_WEIGHTS.l1 / normalizer, tf.sum(tf.abs(tf.sub(picked, goal)))) as tf.Scalar
-  const giou = tf.mul(SET_WEIGHTS.giou / normalizer, tf.sum(tf.sub(1, generalizedIou(picked, goal)))) as tf.Scalar
+  const w = tf.tensor2d(mask, [B, n])
+  const goal = tf.tensor3d(boxes, [B, n, 4])
+  const l1 = tf.mul(SET_WEIGHTS.l1 / normalizer, tf.sum(tf.mul(tf.sum(tf.abs(tf.sub(pred.boxes, goal)), -1), w))) as tf.Scalar
+  const giou = tf.mul(SET_WEIGHTS.giou / normalizer, tf.sum(tf.mul(tf.sub(1, generalizedIou(pred.boxes, goal)), w))) as tf.Scalar
   return { class: cls, l1, giou }
 }

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import * as tf from '@tensorflow/tfjs'
 import { createRng, SeedStreams, silentLogger, train, useBackend } from '@converge/core'
-import { drawScenes, generalizedIou, iou, setPrediction, type SetPredictionBatch } from '../../src/index.js'
+import { drawScenes, generalizedIou, iou, setLoss, setPrediction, type SetPredictionBatch } from '../../src/index.js'
 
 beforeAll(async () => {
   await useBackend('cpu')
@@ -37,6 +37,24 @@ describe('generalized IoU', () => {
     expect(g[0]).toBeCloseTo(1, 5)
     expect(g[1]).toBeCloseTo(0.25, 5)
     expect(g[2]).toBeCloseTo(-(0.81 - 0.02) / 0.81, 5)
+  })
+})
+
+describe('set loss', () => {
+  it('is zero for L1 and GIoU on exact matched boxes, counts only matched queries, and rejects a query matched twice', () => {
+    const objects = [[{ label: 1, box: [0.3, 0.3, 0.2, 0.2] as const }]]
+    const parts = tf.tidy(() => {
+      const boxes = tf.tensor3d([[[0.3, 0.3, 0.2, 0.2], [0.9, 0.9, 0.1, 0.1]]])
+      const logits = tf.tensor3d([[[-9, 9, -9], [-9, -9, -9]]])
+      const p = setLoss({ logits, boxes }, objects, [[{ query: 0, target: 0 }]], 1, 3)
+      return Object.values(p).map((v) => (v as tf.Scalar).dataSync()[0]!)
+    })
+    expect(parts[0]).toBeLessThan(1e-3) // confident and right everywhere
+    expect(parts[1]).toBeCloseTo(0, 6)
+    expect(parts[2]).toBeCloseTo(0, 4) // 1e-7 epsilons in float32
+    expect(() =>
+      tf.tidy(() => void setLoss({ logits: tf.zeros([1, 2, 3]), boxes: tf.fill([1, 2, 4], 0.5) }, [[...objects[0]!, ...objects[0]!]], [[{ query: 0, target: 0 }, { query: 0, target: 1 }]], 1, 3)),
+    ).toThrow(/matched twice/)
   })
 })
 
