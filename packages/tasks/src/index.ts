@@ -40,3 +40,4 @@ export {
   type RlSourceRole,
 } from './rl-arithmetic.js'
 export * from './diffusion/index.js'
+export * from './set-prediction/index.js'

@@ -1,0 +1,7 @@
+export { setPrediction, setPredictionOptionsSchema, type SetPredictionOptions, type SetPredictionBatch, type SetPredictionOutput } from './set-prediction.js'
+export { MiniDetr, CLASS_PRIOR_BIAS, type MiniDetrConfig, type DetrOutput, type DetrPrediction } from './mini-detr.js'
+export { matchingCosts, setLoss, generalizedIou, SET_WEIGHTS, FOCAL } from './set-loss.js'
+export { hungarianMatch } from './hungarian.js'
+export { averagePrecision, classAveragePrecision, detectionMetrics, type Detection } from './average-precision.js'
+export { drawScene, drawScenes, SCENE_CLASSES, SCENE_SIZE, DEFAULT_SCENE_OPTIONS, type SceneObject, type SceneOptions } from './scenes.js'
+export { iou, type Box } from './boxes.js'
