@@ -1,0 +1,1 @@
+export { orthogonal, orthogonalOptionsSchema, type OrthogonalOptions, type ResolvedOrthogonalOptions } from './orthogonal.js'
