@@ -110,6 +110,8 @@ export const orthogonalSuite: BenchSuite = defineSuite({
   arms: arms(() => []),
   baseline: 'adamw',
   sizes,
+  // 25 runs of a few hundred transformer steps each: ~10 minutes on two cores, over the default bench's budget.
+  optIn: true,
   get target() {
     return explicitTarget()
   },
@@ -124,6 +126,8 @@ export const orthogonalSpikesSuite: BenchSuite = defineSuite({
   arms: arms(() => [gradientSpikes({ rate: 1e-3, size: 100 })]),
   baseline: 'adamw',
   sizes,
+  // 25 runs of a few hundred transformer steps each: ~10 minutes on two cores, over the default bench's budget.
+  optIn: true,
   get target() {
     return explicitTarget()
   },
