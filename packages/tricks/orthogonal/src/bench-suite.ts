@@ -115,7 +115,7 @@ export const orthogonalSuite: BenchSuite = defineSuite({
   arms: arms(() => []),
   baseline: 'adamw',
   sizes,
-  // 25 runs of a few hundred transformer steps each: ~15 minutes on two cores, over the default bench's budget.
+  // 45 runs of 500 transformer steps: ~15 minutes on two cores, over the default bench's budget.
   optIn: true,
   get target() {
     return explicitTarget()
@@ -131,7 +131,7 @@ export const orthogonalSpikesSuite: BenchSuite = defineSuite({
   arms: arms(() => [gradientSpikes({ rate: 1e-3, size: 100 })]),
   baseline: 'adamw',
   sizes,
-  // 25 runs of a few hundred transformer steps each: ~15 minutes on two cores, over the default bench's budget.
+  // 45 runs of 500 transformer steps: ~15 minutes on two cores, over the default bench's budget.
   optIn: true,
   get target() {
     return explicitTarget()
