@@ -4,8 +4,21 @@ import { noisyRewardNullSuite, noisyRewardPerSourceSuite, noisyRewardSuite } fro
 import { ucbCoinControlSuite, ucbCurriculumSuite } from '@converge/ucb-curriculum/bench'
 import { erwSuite } from '@converge/erw/bench'
 import { groupDetrSuite } from '@converge/group-detr/bench'
+import { orthogonalSpikesSuite, orthogonalSuite } from '@converge/orthogonal/bench'
 
-/** The suites `pnpm bench` runs, in order. */
+/** The suites `pnpm bench` runs, in order (opt-in ones only when named with --suite). */
 export default defineBenchConfig({
-  suites: [optimizerSanitySuite, frugalSuite, ucbCurriculumSuite, ucbCoinControlSuite, noisyRewardSuite, noisyRewardNullSuite, noisyRewardPerSourceSuite, erwSuite, groupDetrSuite],
+  suites: [
+    optimizerSanitySuite,
+    frugalSuite,
+    ucbCurriculumSuite,
+    ucbCoinControlSuite,
+    noisyRewardSuite,
+    noisyRewardNullSuite,
+    noisyRewardPerSourceSuite,
+    erwSuite,
+    groupDetrSuite,
+    orthogonalSuite,
+    orthogonalSpikesSuite,
+  ],
 })

@@ -11,7 +11,7 @@ import { existsSync, readdirSync, readFileSync, statSync, writeFileSync, writeSy
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { BACKEND_NAMES, ConfigError, type BackendName } from '@converge/core'
-import { findConfigFile, loadConfig } from './config.js'
+import { findConfigFile, loadConfig, selectSuites } from './config.js'
 import { WorkerPool, type Executor } from './executor.js'
 import { lockOutput, OutputLockedError } from './lock.js'
 import { CorruptResultsError } from './records.js'
@@ -28,7 +28,7 @@ Usage: converge-bench [options]          (in this repository: pnpm bench [option
        converge-bench worker --queue <url>   (runs queued jobs; see worker --help)
 
   --list               list the suites (with their arms) and exit
-  --suite <names>      run only these suites (comma-separated; default: all)
+  --suite <names>      run only these suites (comma-separated; default: all but opt-in ones)
   --arms <names>       run only these arms (comma-separated; the baseline always runs)
   --quick              quick size (default): what 'pnpm bench' runs
   --full               full size: the numbers the method cards quote; every run is checkpointed
@@ -161,7 +161,7 @@ export async function main(argv: string[]): Promise<number> {
 
   if (values.list) {
     for (const s of config.suites) {
-      console.log(`${s.name}: ${s.description}`)
+      console.log(`${s.name}${s.optIn ? ' (opt-in: runs only with --suite)' : ''}: ${s.description}`)
       const size = (c: BenchSuite['sizes']['quick']) => `${c.seeds} seeds x ${c.maxSteps} steps${c.arms ? ` (arms ${[s.baseline, ...c.arms.filter((a) => a !== s.baseline)].join(', ')})` : ''}`
       console.log(`  quick: ${size(s.sizes.quick)}; full: ${size(s.sizes.full)}`)
       for (const a of s.arms) console.log(`  - ${a.name}${a.name === s.baseline ? ' (baseline)' : ''}${a.description ? `: ${a.description}` : ''}`)
@@ -175,7 +175,7 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`converge-bench: --suite: no suite named ${unknown.map((n) => `"${n}"`).join(', ')} (suites: ${config.suites.map((s) => s.name).join(', ')})`)
     return 2
   }
-  const suites = wanted ? config.suites.filter((s) => wanted.includes(s.name)) : config.suites
+  const suites = selectSuites(config.suites, wanted)
   const arms = list('arms', values.arms)
   if (arms) {
     const known = new Set(suites.flatMap((s) => s.arms.map((a) => a.name)))

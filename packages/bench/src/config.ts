@@ -11,6 +11,14 @@ export interface BenchConfig {
 
 export const DEFAULT_CONFIG_FILES = ['converge-bench.config.ts', 'converge-bench.config.mjs', 'converge-bench.config.js'] as const
 
+/**
+ * The suites a run covers: the named ones (in config order), or without names every suite that is
+ * not opt-in.
+ */
+export function selectSuites(suites: readonly BenchSuite[], wanted?: readonly string[]): BenchSuite[] {
+  return wanted ? suites.filter((s) => wanted.includes(s.name)) : suites.filter((s) => !s.optIn)
+}
+
 /** Identity helper for config files: `export default defineBenchConfig({ suites: [...] })`. */
 export function defineBenchConfig(config: BenchConfig): BenchConfig {
   return config

@@ -98,6 +98,11 @@ export interface BenchSuite {
   plots?(records: readonly RunRecordLike[]): SuitePlot[]
   /** Markdown appended to the suite's section of the report (settings, caveats). */
   readonly notes?: string
+  /**
+   * Left out of a plain `pnpm bench` (whose quick size must fit a short budget); it runs when named
+   * with `--suite`. For suites whose quick size still takes many minutes.
+   */
+  readonly optIn?: boolean
 }
 
 /** The parts of a results.jsonl record a suite's plots may read. */
