@@ -1,5 +1,5 @@
 import { defineBenchConfig, optimizerSanitySuite } from '@converge/bench'
-import { frugalSuite } from '@converge/frugal/bench'
+import { frugalSuite, frugalTransformerSuite } from '@converge/frugal/bench'
 import { noisyRewardNullSuite, noisyRewardPerSourceSuite, noisyRewardSuite } from '@converge/noisy-reward/bench'
 import { ucbCoinControlSuite, ucbCurriculumSuite } from '@converge/ucb-curriculum/bench'
 import { erwSuite } from '@converge/erw/bench'
@@ -11,6 +11,7 @@ export default defineBenchConfig({
   suites: [
     optimizerSanitySuite,
     frugalSuite,
+    frugalTransformerSuite,
     ucbCurriculumSuite,
     ucbCoinControlSuite,
     noisyRewardSuite,

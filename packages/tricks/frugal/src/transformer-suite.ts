@@ -69,6 +69,8 @@ export const frugalTransformerSuite = defineSuite({
     ),
     arm('rho0', 'ρ = 0 (negative control): signSGD on every matrix, Adam on embeddings, gains and head', () => frugal({ density: 0, stateFree: 'signsgd' })),
   ],
+  // 40 tuning and 24 reported transformer runs: ~20 minutes on two cores, over the default bench's budget.
+  optIn: true,
   sizes: {
     // quick: two tuning seeds per grid point and six reported seeds (the fewest for a 95% sign-test
     // interval): 40 tuning + 24 reported runs of 600 steps.
