@@ -76,7 +76,7 @@ const sgd = (learningRate: number): OptimizerSpec => ({ name: 'sgd', learningRat
  * Each arm's learning rate in the main suite: the winner of `bench/lr-sweep.ts` (grid 1, 2, 4, 6,
  * 8, 12; tuning seeds 101–103, disjoint from the reported ones).
  */
-const MAIN_LR: Readonly<Record<string, number>> = {
+export const MAIN_LR: Readonly<Record<string, number>> = {
   clean: 4,
   noisy: 6,
   backward: 4,
