@@ -2,12 +2,12 @@
  * What one WebGPU training step costs, tfjs's Adam against the fused Adam kernel
  * (src/backends/webgpu-adam.ts), and the fused Adam with the loss read one step late as the loop
  * does it (src/loop/deferred-loss.ts), side by side in one process: the WebGPU calls per step
- * (dispatches, bind groups, uniform writes, submits; the optimizer's share of the dispatches
+ * (dispatches, bind groups made, uniform writes, submits; the optimizer's share of the dispatches
  * separately) and ms/step, for the three MLP sizes of the GPU probe. Each step runs as train()
  * runs it: gradients, an awaited loss read (the late arm: the previous step's), then the optimizer step.
  *
  *   CONVERGE_DAWN_FLAGS=backend=null nice -n 10 npx tsx packages/core/bench/webgpu-step.ts
- *       [--sizes small,mid[,large]] [--rounds 7] [--steps 10] [--warmup 3] [--json out.json]
+ *       [--sizes small,mid[,large]] [--rounds 7] [--steps 10] [--warmup 40] [--bind-group-cache on|off] [--json out.json]
  *
  * Dawn flags come from CONVERGE_DAWN_FLAGS, default backend=null here: Dawn's null adapter accepts
  * every call and runs no shader, so its ms/step is the host-side cost alone (encoding, tfjs
@@ -31,7 +31,9 @@ const { values: args } = parseArgs({
     sizes: { type: 'string', default: process.env.CONVERGE_DAWN_FLAGS?.includes('backend=null') === false ? 'small,mid,large' : 'small,mid' },
     rounds: { type: 'string', default: '7' },
     steps: { type: 'string', default: '10' },
-    warmup: { type: 'string', default: '3' },
+    // tfjs's buffer pool settles after a few dozen steps; only then does the bind-group cache hit every time
+    warmup: { type: 'string', default: '40' },
+    'bind-group-cache': { type: 'string', default: 'on' },
     json: { type: 'string' },
   },
 })
@@ -63,6 +65,9 @@ const sizes = args.sizes!.split(',').map((s) => s.trim())
 for (const s of sizes) if (!SIZES[s]) throw new Error(`--sizes: unknown size "${s}" (known: ${Object.keys(SIZES).join(', ')})`)
 
 process.env.CONVERGE_DAWN_FLAGS ??= 'backend=null'
+if (!['on', 'off'].includes(args['bind-group-cache']!)) throw new Error(`--bind-group-cache: expected on or off, got ${args['bind-group-cache']}`)
+// useBackend('webgpu') installs the cache unless this is 0 (src/backends/webgpu-bind-groups.ts)
+process.env.CONVERGE_WEBGPU_BIND_GROUP_CACHE = args['bind-group-cache'] === 'on' ? '1' : '0'
 const info = await useBackend('webgpu')
 
 interface Model {
@@ -143,7 +148,7 @@ interface Row {
 const counter = countWebgpuCalls()
 const rows: Row[] = []
 console.log(`webgpu on ${info.adapter ? `${info.adapter.description || info.adapter.device || 'adapter'} (${info.adapter.dawnFlags.join(' ')})` : 'unknown adapter'}`)
-console.log(`${rounds} rounds × ${stepsPerBlock} steps per arm, ${warmup} warm-up steps\n`)
+console.log(`${rounds} rounds × ${stepsPerBlock} steps per arm, ${warmup} warm-up steps, bind-group cache ${args['bind-group-cache']}\n`)
 for (const sizeName of sizes) {
   const size = SIZES[sizeName]!
   releaseWebgpu() // a fresh device per size: tfjs's buffer pool keeps every buffer it ever made
@@ -180,7 +185,7 @@ for (const sizeName of sizes) {
 }
 counter.stop()
 
-const header = ['size', 'optimizer', 'dispatches/step', '(optimizer)', 'bind groups', 'uniform writes', 'submits', 'ms/step median', 'ms/step min', 'tensors flat', 'device errors']
+const header = ['size', 'optimizer', 'dispatches/step', '(optimizer)', 'bind groups made', 'uniform writes', 'submits', 'ms/step median', 'ms/step min', 'tensors flat', 'device errors']
 const table = rows.map((r) => [
   `${r.size} ${Object.values(SIZES[r.size]!).join('x')}`,
   r.arm,
@@ -206,4 +211,4 @@ for (const s of sizes) {
   const ratios = (['fused adam', 'fused + late read'] as const).map((arm) => `${arm}/tfjs ${(row(arm).msMedian / stock.msMedian).toFixed(2)} (median), ${(row(arm).msMin / stock.msMin).toFixed(2)} (min)`)
   console.log(`${s}: ms/step ${ratios.join('; ')}`)
 }
-if (args.json) writeFileSync(args.json, JSON.stringify({ adapter: info.adapter, rounds, stepsPerBlock, warmup, rows }, null, 2))
+if (args.json) writeFileSync(args.json, JSON.stringify({ adapter: info.adapter, rounds, stepsPerBlock, warmup, bindGroupCache: args['bind-group-cache'], rows }, null, 2))

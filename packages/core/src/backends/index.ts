@@ -35,3 +35,4 @@ export {
 export { WebgpuAdamOptimizer } from './webgpu-adam.js'
 export { activeWebgpuBackend, type WebgpuBackendLike } from './webgpu-device.js'
 export { countWebgpuCalls, type WebgpuCallCounter, type WebgpuCallCounts } from './webgpu-counters.js'
+export { installBindGroupCache, bindGroupCacheStats, DEFAULT_BIND_GROUP_CACHE_CAPACITY, type BindGroupCacheStats } from './webgpu-bind-groups.js'

@@ -261,4 +261,3 @@ function cpuScalar(backend: WebgpuBackendLike, t: tf.Tensor): number | null {
   const values = backend.tensorMap.get(t.dataId)?.values
   return values && values.length === 1 ? (values[0] as number) : null
 }
-

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs'
 import { BackendError } from '../errors.js'
 import { resolveDawnSettings, type DawnSettings, type WebgpuFeatureLevel, type WebgpuOptions } from './dawn-settings.js'
 import { isInstalled } from './installed.js'
+import { installBindGroupCache } from './webgpu-bind-groups.js'
 
 /**
  * tfjs's WebGPU backend in Node, through Dawn's Node bindings (the `webgpu` package). Both
@@ -13,6 +14,8 @@ import { isInstalled } from './installed.js'
  *   (`compatibility` for Dawn's OpenGL backend) is added to every request.
  * - tfjs reads the GPU synchronously (`dataSync`) through OffscreenCanvas, which Node lacks: such
  *   reads fail with a BackendError that says to read with `await tensor.data()`.
+ * - tfjs makes a new bind group for every dispatch; the device gets a bind-group cache
+ *   (webgpu-bind-groups.ts) unless CONVERGE_WEBGPU_BIND_GROUP_CACHE=0.
  */
 
 export interface WebgpuAdapterInfo {
@@ -208,6 +211,7 @@ export async function startWebgpuBackend(options: WebgpuOptions = {}): Promise<W
     throw e
   }
   guardSynchronousReads()
+  if (process.env.CONVERGE_WEBGPU_BIND_GROUP_CACHE?.trim() !== '0') installBindGroupCache((tf.backend() as unknown as { device: object }).device)
   started = { key, adapter: info }
   return info
 }

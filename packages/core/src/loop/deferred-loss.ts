@@ -43,17 +43,22 @@ export function deferrableOptimizer(run: Run, phase: ActivePhase, grads: tf.Name
   return optimizer instanceof WebgpuAdamOptimizer && optimizer.canFuse(grads) ? optimizer : null
 }
 
-/** Awaits the pending loss, if any: records it (losses, terms, progress), or throws NonFiniteLossError for its step. */
-export async function settleLoss(run: Run): Promise<void> {
+/**
+ * Awaits the pending loss, if any: records it (losses, terms, progress), or throws
+ * NonFiniteLossError for its step. Outside a step (`countTime`), the wait counts as training time.
+ */
+export async function settleLoss(run: Run, countTime = false): Promise<void> {
   const pending = run.pendingLoss
   if (!pending) return
   run.pendingLoss = null
+  const started = performance.now()
   let values: ArrayLike<number>
   try {
     values = await pending.reading
   } finally {
     pending.readout.dispose()
   }
+  if (countTime) run.trainMs += performance.now() - started
   const { loss, lossParts, reported, termValues } = splitLoss(values, pending.names, pending.reported)
   if (!Number.isFinite(loss)) throw new NonFiniteLossError(pending.step, { ...lossParts, ...reported }, run.driver.tricks.map((t) => t.name))
   run.losses.push(loss)

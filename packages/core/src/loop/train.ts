@@ -70,12 +70,12 @@ export async function train(options: TrainOptions): Promise<RunResult> {
     while (run.step < o.maxSteps && run.stopReason === null) {
       await takeStep(run, run.active!)
       if (run.step % o.evalEvery === 0 || run.step === o.maxSteps || run.stopReason !== null) {
-        await settleLoss(run) // a loss read one step late is checked and recorded before any evaluation
+        await settleLoss(run, true) // a loss read one step late is checked and recorded before any evaluation
         await evaluate(run)
       }
       await run.checkpointer?.afterStep()
     }
-    await settleLoss(run)
+    await settleLoss(run, true)
     await run.checkpointer?.atEnd()
     run.endPhase()
 
