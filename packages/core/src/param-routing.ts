@@ -13,10 +13,12 @@ export interface ParamInfo {
 }
 
 /**
- * Names that stay on Adam by default: any path segment containing embed, norm, head, logits or
- * output (e.g. `embedding`, `layer1/attn_norm/gain`, `head/kernel`, `output/kernel`).
+ * Names that stay on Adam by default: any path segment containing embed, position, norm, head or
+ * logits (e.g. `embedding`, `positions`, `layer1/attn_norm/gain`, `head/kernel`), and one
+ * containing output unless it sits under `attn/` or `attention/` (`output/kernel` is a head; a
+ * transformer's `layer0/attn/output/kernel` is the attention's output projection, a hidden matrix).
  */
-export const DEFAULT_ALWAYS_ADAM = '(^|/)[^/]*(embed|norm|head|logits|output)[^/]*(/|$)'
+export const DEFAULT_ALWAYS_ADAM = '(^|/)[^/]*(embed|position|norm|head|logits)[^/]*(/|$)|(^|/)(?<!(attn|attention)/)[^/]*output[^/]*(/|$)'
 
 /** Names that mark an output head (a subset of the default always-Adam names). */
 const HEAD_NAME = /(^|\/)[^/]*(head|logits|output)[^/]*(\/|$)/

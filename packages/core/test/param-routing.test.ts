@@ -12,8 +12,11 @@ describe('parameter routing', () => {
   it('routes hidden matrices and keeps embeddings, norms, heads and biases elementwise by name', () => {
     const params = [
       { name: 'embedding', shape: [32, 64] },
+      { name: 'positions', shape: [16, 64] },
       { name: 'layer1/attn_norm/gain', shape: [64] },
       { name: 'layer1/attn/query/kernel', shape: [64, 64] },
+      { name: 'layer1/attn/output/kernel', shape: [64, 64] },
+      { name: 'layer1/attention/output/kernel', shape: [64, 64] },
       { name: 'layer1/mlp/up/kernel', shape: [64, 176] },
       { name: 'block1/up/bias', shape: [176] },
       { name: 'head/kernel', shape: [64, 32] },
@@ -21,8 +24,11 @@ describe('parameter routing', () => {
     ]
     expect(roles(params)).toEqual({
       embedding: 'always-adam',
+      positions: 'always-adam', // a position table is an embedding
       'layer1/attn_norm/gain': 'vector',
       'layer1/attn/query/kernel': '64x64',
+      'layer1/attn/output/kernel': '64x64', // the attention's output projection is a hidden matrix
+      'layer1/attention/output/kernel': '64x64',
       'layer1/mlp/up/kernel': '64x176',
       'block1/up/bias': 'vector',
       'head/kernel': 'always-adam',

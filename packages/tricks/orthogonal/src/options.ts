@@ -1,13 +1,9 @@
+import { DEFAULT_ALWAYS_ADAM } from '@converge/core'
 import { z } from 'zod'
 import { SHAPE_SCALES } from './shape-scale.js'
 
-/**
- * Names that stay on AdamW by default: embeddings (token and position), norms, and the output
- * head. It differs from the core's `DEFAULT_ALWAYS_ADAM` in two ways that matter for transformers:
- * `position` tables are embeddings, and an `output` segment marks the head only when it does not
- * sit under `attn/` or `attention/` — the attention output projection is a hidden matrix.
- */
-export const ORTHOGONAL_ALWAYS_ADAM = '(^|/)[^/]*(embed|position|norm|head|logits)[^/]*(/|$)|(^|/)(?<!(attn|attention)/)[^/]*output[^/]*(/|$)'
+/** Names that stay on AdamW by default: the core's routing default (embeddings, positions, norms, head). */
+export const ORTHOGONAL_ALWAYS_ADAM = DEFAULT_ALWAYS_ADAM
 
 /** How hidden matrices are updated: orthogonalized momentum (Muon/ROOT), or AdamW like the rest (baselines). */
 export const MATRIX_RULES = ['orthogonal', 'adamw'] as const
