@@ -176,6 +176,10 @@ export async function main(argv: string[]): Promise<number> {
     return 2
   }
   const suites = selectSuites(config.suites, wanted)
+  if (suites.length === 0) {
+    console.error(`converge-bench: every suite in ${configPath} is opt-in (${config.suites.map((s) => s.name).join(', ')}); name the ones to run with --suite`)
+    return 2
+  }
   const arms = list('arms', values.arms)
   if (arms) {
     const known = new Set(suites.flatMap((s) => s.arms.map((a) => a.name)))

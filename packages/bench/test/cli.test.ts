@@ -91,6 +91,13 @@ describe('converge-bench CLI', () => {
       expect(text).not.toMatch(/\n\s+at /) // no stack
       expect(existsSync(out)).toBe(false)
     })
+    it('a config whose suites are all opt-in, run without --suite', async () => {
+      const file = writeConfig(`import { tinySuite } from FIXTURE\nexport default { suites: [{ ...tinySuite, optIn: true }] }\n`)
+      const out = join(tmp(), 'out')
+      expect(await main(['--config', file, '--out', out])).toBe(2)
+      expect(errors.join('\n')).toContain(`every suite in ${file} is opt-in (tiny); name the ones to run with --suite`)
+      expect(existsSync(out)).toBe(false)
+    })
     it('a bad trick or task option (the arm fails to build)', async () => {
       const file = writeConfig(
         `import { tinySuite } from FIXTURE\n` +
