@@ -1,7 +1,8 @@
 /**
  * What one WebGPU training step costs, tfjs's Adam against the fused Adam kernel
  * (src/backends/webgpu-adam.ts), and the fused Adam with the loss read one step late as the loop
- * does it (src/loop/deferred-loss.ts), side by side in one process: the WebGPU calls per step
+ * does it (src/loop/deferred-loss.ts), then that with core's fused softmax cross-entropy
+ * (src/losses.ts, src/backends/webgpu-softmax-ce.ts), side by side in one process: the WebGPU calls per step
  * (dispatches, bind groups made, uniform writes, submits; the optimizer's share of the dispatches
  * separately) and ms/step, for the three MLP sizes of the GPU probe. Each step runs as train()
  * runs it: gradients, an awaited loss read (the late arm: the previous step's), then the optimizer step.
@@ -22,7 +23,7 @@
 import { writeFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import * as tf from '@tensorflow/tfjs'
-import { createRng, useBackend } from '../src/index.js'
+import { createRng, softmaxCrossEntropy, useBackend } from '../src/index.js'
 import { WebgpuAdamOptimizer, countWebgpuCalls, releaseWebgpu, type WebgpuCallCounts } from '../src/backends/index.js'
 
 const { values: args } = parseArgs({
@@ -45,11 +46,16 @@ const SIZES: Record<string, { batch: number; input: number; hidden: number; outp
   large: { batch: 4096, input: 1024, hidden: 4096, output: 1024 },
 }
 
-/** The optimizer, and whether the loss is read one step late (the loop's way with the fused Adam, src/loop/deferred-loss.ts). */
+/**
+ * The optimizer, whether the loss is read one step late (the loop's way with the fused Adam,
+ * src/loop/deferred-loss.ts), and whether the softmax cross-entropy is core's fused one (src/losses.ts).
+ */
 const ARMS = {
-  'tfjs adam': { make: () => tf.train.adam(1e-3) as tf.Optimizer, late: false },
-  'fused adam': { make: () => new WebgpuAdamOptimizer(1e-3) as tf.Optimizer, late: false },
-  'fused + late read': { make: () => new WebgpuAdamOptimizer(1e-3) as tf.Optimizer, late: true },
+  'tfjs adam': { make: () => tf.train.adam(1e-3) as tf.Optimizer, late: false, fusedLoss: false },
+  'fused adam': { make: () => new WebgpuAdamOptimizer(1e-3) as tf.Optimizer, late: false, fusedLoss: false },
+  'fused + late read': { make: () => new WebgpuAdamOptimizer(1e-3) as tf.Optimizer, late: true, fusedLoss: false },
+  // and the loss as core's softmaxCrossEntropy computes it on webgpu: one kernel forward, one backward
+  'fused + late + CE': { make: () => new WebgpuAdamOptimizer(1e-3) as tf.Optimizer, late: true, fusedLoss: true },
 } as const
 type Arm = keyof typeof ARMS
 
@@ -92,9 +98,10 @@ function makeModel(size: (typeof SIZES)[string], arm: Arm, counter: { counts: We
   const vars = [w1, b1, w2, b2]
   const x = tf.tensor(Float32Array.from({ length: batch * input }, () => rng.normal()), [batch, input])
   const y = tf.oneHot(tf.tensor1d(Int32Array.from({ length: batch }, () => rng.int(output)), 'int32'), output).toFloat()
-  const { make, late } = ARMS[arm]
+  const { make, late, fusedLoss } = ARMS[arm]
+  const crossEntropy = fusedLoss ? softmaxCrossEntropy : (l: tf.Tensor, p: tf.Tensor) => tf.losses.softmaxCrossEntropy(l, p) as tf.Scalar
   const opt = make()
-  const loss = () => tf.losses.softmaxCrossEntropy(y, tf.add(tf.matMul(tf.relu(tf.add(tf.matMul(x, w1), b1)), w2), b2)) as tf.Scalar
+  const loss = () => crossEntropy(y, tf.add(tf.matMul(tf.relu(tf.add(tf.matMul(x, w1), b1)), w2), b2))
   let pending: { value: tf.Tensor; reading: Promise<unknown> } | null = null
   const settle = async () => {
     if (!pending) return
@@ -208,7 +215,7 @@ for (const s of sizes) {
     console.log(`${s}: not measured validly (the device reported ${stock.deviceErrors} errors)`)
     continue
   }
-  const ratios = (['fused adam', 'fused + late read'] as const).map((arm) => `${arm}/tfjs ${(row(arm).msMedian / stock.msMedian).toFixed(2)} (median), ${(row(arm).msMin / stock.msMin).toFixed(2)} (min)`)
+  const ratios = (['fused adam', 'fused + late read', 'fused + late + CE'] as const).map((arm) => `${arm}/tfjs ${(row(arm).msMedian / stock.msMedian).toFixed(2)} (median), ${(row(arm).msMin / stock.msMin).toFixed(2)} (min)`)
   console.log(`${s}: ms/step ${ratios.join('; ')}`)
 }
 if (args.json) writeFileSync(args.json, JSON.stringify({ adapter: info.adapter, rounds, stepsPerBlock, warmup, bindGroupCache: args['bind-group-cache'], rows }, null, 2))
