@@ -10,7 +10,14 @@ import { ConfigError } from '../errors.js'
  * --flags) measured it to help; docs/performance.md has the numbers, including the flags that
  * were measured and left at tfjs's values.
  */
-export const DEFAULT_WEBGPU_TFJS_FLAGS: Readonly<Record<string, number | boolean>> = Object.freeze({})
+export const DEFAULT_WEBGPU_TFJS_FLAGS: Readonly<Record<string, number | boolean>> = Object.freeze({
+  // tfjs submits its command buffer every 15 dispatches (and at every read). A training step of a
+  // small MLP is now about 20 dispatches, so 15 split it into two submits; at 30 it is one, submitted
+  // at the loss read. On the null adapter that was 10-15% off the mid MLP's step (6 runs against an
+  // A/A control of 5) and no difference the noise could show on the small one. Not measured on a GPU,
+  // where an earlier submit starts the GPU sooner: set it back with tfjsFlags if that matters.
+  WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE: 30,
+})
 
 /** The flags the previous call set, returned to tfjs's own defaults when a later call does not set them. */
 let previous: readonly string[] = []
