@@ -1,13 +1,15 @@
 /**
  * What one WebGPU training step costs, tfjs's Adam against the fused Adam kernel
  * (src/backends/webgpu-adam.ts), and the fused Adam with the loss read one step late as the loop
- * does it (src/loop/deferred-loss.ts), side by side in one process: the WebGPU calls per step
+ * does it (src/loop/deferred-loss.ts), then that with core's fused softmax cross-entropy
+ * (src/losses.ts, src/backends/webgpu-softmax-ce.ts), side by side in one process: the WebGPU calls per step
  * (dispatches, bind groups made, uniform writes, submits; the optimizer's share of the dispatches
  * separately) and ms/step, for the three MLP sizes of the GPU probe. Each step runs as train()
  * runs it: gradients, an awaited loss read (the late arm: the previous step's), then the optimizer step.
  *
  *   CONVERGE_DAWN_FLAGS=backend=null nice -n 10 npx tsx packages/core/bench/webgpu-step.ts
  *       [--sizes small,mid[,large]] [--rounds 7] [--steps 10] [--warmup 40] [--bind-group-cache on|off] [--json out.json]
+ *       [--flags WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE=30,...]   (adds an arm: the last one with these tfjs flags)
  *
  * Dawn flags come from CONVERGE_DAWN_FLAGS, default backend=null here: Dawn's null adapter accepts
  * every call and runs no shader, so its ms/step is the host-side cost alone (encoding, tfjs
@@ -22,7 +24,7 @@
 import { writeFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import * as tf from '@tensorflow/tfjs'
-import { createRng, useBackend } from '../src/index.js'
+import { createRng, softmaxCrossEntropy, useBackend } from '../src/index.js'
 import { WebgpuAdamOptimizer, countWebgpuCalls, releaseWebgpu, type WebgpuCallCounts } from '../src/backends/index.js'
 
 const { values: args } = parseArgs({
@@ -35,6 +37,8 @@ const { values: args } = parseArgs({
     warmup: { type: 'string', default: '40' },
     'bind-group-cache': { type: 'string', default: 'on' },
     json: { type: 'string' },
+    // tfjs flags for one more arm, the last one's set-up with these set during its blocks: KEY=VALUE,KEY=VALUE
+    flags: { type: 'string' },
   },
 })
 
@@ -45,13 +49,44 @@ const SIZES: Record<string, { batch: number; input: number; hidden: number; outp
   large: { batch: 4096, input: 1024, hidden: 4096, output: 1024 },
 }
 
-/** The optimizer, and whether the loss is read one step late (the loop's way with the fused Adam, src/loop/deferred-loss.ts). */
+/**
+ * The optimizer, whether the loss is read one step late (the loop's way with the fused Adam,
+ * src/loop/deferred-loss.ts), and whether the softmax cross-entropy is core's fused one (src/losses.ts).
+ */
 const ARMS = {
-  'tfjs adam': { make: () => tf.train.adam(1e-3) as tf.Optimizer, late: false },
-  'fused adam': { make: () => new WebgpuAdamOptimizer(1e-3) as tf.Optimizer, late: false },
-  'fused + late read': { make: () => new WebgpuAdamOptimizer(1e-3) as tf.Optimizer, late: true },
+  'tfjs adam': { make: () => tf.train.adam(1e-3) as tf.Optimizer, late: false, fusedLoss: false },
+  'fused adam': { make: () => new WebgpuAdamOptimizer(1e-3) as tf.Optimizer, late: false, fusedLoss: false },
+  'fused + late read': { make: () => new WebgpuAdamOptimizer(1e-3) as tf.Optimizer, late: true, fusedLoss: false },
+  // and the loss as core's softmaxCrossEntropy computes it on webgpu: one kernel forward, one backward
+  'fused + late + CE': { make: () => new WebgpuAdamOptimizer(1e-3) as tf.Optimizer, late: true, fusedLoss: true },
+  '+ flags': { make: () => new WebgpuAdamOptimizer(1e-3) as tf.Optimizer, late: true, fusedLoss: true },
 } as const
 type Arm = keyof typeof ARMS
+
+/** --flags as tfjs flag values (numbers and booleans), set around the '+ flags' arm's steps. */
+const flagArm: Record<string, number | boolean> = Object.fromEntries(
+  (args.flags ?? '')
+    .split(',')
+    .filter((f) => f.trim())
+    .map((f) => {
+      const [key, raw] = f.split('=').map((p) => p.trim())
+      if (!key || raw === undefined) throw new Error(`--flags: expected KEY=VALUE, got ${f}`)
+      const value = raw === 'true' ? true : raw === 'false' ? false : Number(raw)
+      if (typeof value === 'number' && !Number.isFinite(value)) throw new Error(`--flags: ${key} needs a number or true/false, got ${raw}`)
+      return [key, value]
+    }),
+)
+/** Runs `f` with the '+ flags' arm's tfjs flags set, restoring the previous values after. */
+async function withFlags<T>(arm: Arm, f: () => Promise<T>): Promise<T> {
+  if (arm !== '+ flags') return f()
+  const before = Object.fromEntries(Object.keys(flagArm).map((k) => [k, tf.env().get(k)]))
+  for (const [k, v] of Object.entries(flagArm)) tf.env().set(k, v)
+  try {
+    return await f()
+  } finally {
+    for (const [k, v] of Object.entries(before)) tf.env().set(k, v)
+  }
+}
 
 const positive = (name: string, raw: string): number => {
   const n = Number(raw)
@@ -92,9 +127,10 @@ function makeModel(size: (typeof SIZES)[string], arm: Arm, counter: { counts: We
   const vars = [w1, b1, w2, b2]
   const x = tf.tensor(Float32Array.from({ length: batch * input }, () => rng.normal()), [batch, input])
   const y = tf.oneHot(tf.tensor1d(Int32Array.from({ length: batch }, () => rng.int(output)), 'int32'), output).toFloat()
-  const { make, late } = ARMS[arm]
+  const { make, late, fusedLoss } = ARMS[arm]
+  const crossEntropy = fusedLoss ? softmaxCrossEntropy : (l: tf.Tensor, p: tf.Tensor) => tf.losses.softmaxCrossEntropy(l, p) as tf.Scalar
   const opt = make()
-  const loss = () => tf.losses.softmaxCrossEntropy(y, tf.add(tf.matMul(tf.relu(tf.add(tf.matMul(x, w1), b1)), w2), b2)) as tf.Scalar
+  const loss = () => crossEntropy(y, tf.add(tf.matMul(tf.relu(tf.add(tf.matMul(x, w1), b1)), w2), b2))
   let pending: { value: tf.Tensor; reading: Promise<unknown> } | null = null
   const settle = async () => {
     if (!pending) return
@@ -159,23 +195,26 @@ for (const sizeName of sizes) {
     deviceErrors++
     e.preventDefault()
   })
-  const arms = Object.keys(ARMS) as Arm[]
+  const arms = (Object.keys(ARMS) as Arm[]).filter((a) => a !== '+ flags' || args.flags)
   const models = Object.fromEntries(arms.map((arm) => [arm, makeModel(size, arm, counter)])) as Record<Arm, Model>
   const blockMs: Record<Arm, number[]> = Object.fromEntries(arms.map((a) => [a, []])) as never
   const calls = {} as Record<Arm, { calls: WebgpuCallCounts; optimizerDispatches: number; numTensorsFlat: boolean }>
   for (const arm of arms) {
-    for (let i = 0; i < warmup; i++) await models[arm].step()
+    for (let i = 0; i < warmup; i++) await withFlags(arm, () => models[arm].step())
     counter.reset()
     const tensorsBefore = tf.memory().numTensors
-    const { optimizerDispatches } = await models[arm].step()
+    const { optimizerDispatches } = await withFlags(arm, () => models[arm].step())
     calls[arm] = { calls: { ...counter.counts }, optimizerDispatches, numTensorsFlat: tf.memory().numTensors === tensorsBefore }
   }
   for (let r = 0; r < rounds; r++) {
     const order = r % 2 ? [...arms].reverse() : arms
     for (const arm of order) {
-      const t0 = performance.now()
-      for (let i = 0; i < stepsPerBlock; i++) await models[arm].step()
-      blockMs[arm].push((performance.now() - t0) / stepsPerBlock)
+      const ms = await withFlags(arm, async () => {
+        const t0 = performance.now()
+        for (let i = 0; i < stepsPerBlock; i++) await models[arm].step()
+        return (performance.now() - t0) / stepsPerBlock
+      })
+      blockMs[arm].push(ms)
     }
   }
   for (const arm of arms) {
@@ -208,7 +247,8 @@ for (const s of sizes) {
     console.log(`${s}: not measured validly (the device reported ${stock.deviceErrors} errors)`)
     continue
   }
-  const ratios = (['fused adam', 'fused + late read'] as const).map((arm) => `${arm}/tfjs ${(row(arm).msMedian / stock.msMedian).toFixed(2)} (median), ${(row(arm).msMin / stock.msMin).toFixed(2)} (min)`)
+  const ratios = (['fused adam', 'fused + late read', 'fused + late + CE', ...(args.flags ? (['+ flags'] as const) : [])] as const).map((arm) => `${arm}/tfjs ${(row(arm).msMedian / stock.msMedian).toFixed(2)} (median), ${(row(arm).msMin / stock.msMin).toFixed(2)} (min)`)
   console.log(`${s}: ms/step ${ratios.join('; ')}`)
 }
-if (args.json) writeFileSync(args.json, JSON.stringify({ adapter: info.adapter, rounds, stepsPerBlock, warmup, bindGroupCache: args['bind-group-cache'], rows }, null, 2))
+if (args.flags) console.log(`+ flags: fused + late + CE with ${JSON.stringify(flagArm)}`)
+if (args.json) writeFileSync(args.json, JSON.stringify({ adapter: info.adapter, flags: flagArm, rounds, stepsPerBlock, warmup, bindGroupCache: args['bind-group-cache'], rows }, null, 2))

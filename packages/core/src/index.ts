@@ -66,6 +66,7 @@ export { parseOptions } from './parse-options.js'
 export { createRng, SeedStreams, type Rng, type RngState } from './rng.js'
 
 // Tasks
+export { softmaxCrossEntropy } from './losses.js'
 export {
   meetsTarget,
   reportOnly,

@@ -28,6 +28,8 @@ export const webgpuOptionsSchema = z
     dawnFlags: z.array(dawnFlag).min(1).optional(),
     /** Default: CONVERGE_WEBGPU_FEATURE_LEVEL, else compatibility on OpenGL, core elsewhere. */
     featureLevel: z.enum(WEBGPU_FEATURE_LEVELS).optional(),
+    /** tfjs-backend-webgpu flags, e.g. { WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE: 15 }, over core's defaults (webgpu-tfjs-flags.ts). */
+    tfjsFlags: z.record(z.string().regex(/^WEBGPU_[A-Z0-9_]+$/, 'expected a tfjs webgpu flag name, e.g. WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE'), z.union([z.number(), z.boolean()])).optional(),
   })
   .strict()
 

@@ -3,6 +3,7 @@ import { BackendError } from '../errors.js'
 import { resolveDawnSettings, type DawnSettings, type WebgpuFeatureLevel, type WebgpuOptions } from './dawn-settings.js'
 import { isInstalled } from './installed.js'
 import { installBindGroupCache } from './webgpu-bind-groups.js'
+import { applyWebgpuTfjsFlags } from './webgpu-tfjs-flags.js'
 
 /**
  * tfjs's WebGPU backend in Node, through Dawn's Node bindings (the `webgpu` package). Both
@@ -14,6 +15,8 @@ import { installBindGroupCache } from './webgpu-bind-groups.js'
  *   (`compatibility` for Dawn's OpenGL backend) is added to every request.
  * - tfjs reads the GPU synchronously (`dataSync`) through OffscreenCanvas, which Node lacks: such
  *   reads fail with a BackendError that says to read with `await tensor.data()`.
+ * - tfjs-backend-webgpu's flags get core's defaults and then `options.tfjsFlags` on every start
+ *   (webgpu-tfjs-flags.ts).
  * - tfjs makes a new bind group for every dispatch; the device gets a bind-group cache
  *   (webgpu-bind-groups.ts) unless CONVERGE_WEBGPU_BIND_GROUP_CACHE=0.
  */
@@ -172,6 +175,7 @@ export async function startWebgpuBackend(options: WebgpuOptions = {}): Promise<W
       )
     }
     if (!(await tf.setBackend('webgpu'))) throw new BackendError("backend 'webgpu' cannot start: tfjs could not switch back to it")
+    applyWebgpuTfjsFlags(options.tfjsFlags)
     return started.adapter
   }
 
@@ -211,6 +215,7 @@ export async function startWebgpuBackend(options: WebgpuOptions = {}): Promise<W
     throw e
   }
   guardSynchronousReads()
+  applyWebgpuTfjsFlags(options.tfjsFlags)
   if (process.env.CONVERGE_WEBGPU_BIND_GROUP_CACHE?.trim() !== '0') installBindGroupCache((tf.backend() as unknown as { device: object }).device)
   started = { key, adapter: info }
   return info

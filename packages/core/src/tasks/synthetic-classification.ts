@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs'
 import { z } from 'zod'
+import { softmaxCrossEntropy } from '../losses.js'
 import { parseOptions } from '../parse-options.js'
 import { createRng, type Rng } from '../rng.js'
 import type { HiddenStates } from '../capabilities/index.js'
@@ -165,12 +166,12 @@ export function syntheticClassification(options: SyntheticClassificationOptions 
           for (const [stream, c] of Object.entries(saved)) cursors.set(stream, { order: Array.from(c.order), next: c.next })
         },
         forward: (batch) => forward(batch.x),
-        loss: (out, batch): LossParts => ({ ce: tf.losses.softmaxCrossEntropy(batch.y, out.logits) as tf.Scalar }),
+        loss: (out, batch): LossParts => ({ ce: softmaxCrossEntropy(batch.y, out.logits) }),
         async evaluate() {
           const [acc, loss] = tf.tidy(() => {
             const { logits } = forward(evalX)
             const correct = tf.equal(tf.argMax(logits, 1), tf.argMax(evalY, 1))
-            return [tf.mean(tf.cast(correct, 'float32')), tf.losses.softmaxCrossEntropy(evalY, logits)]
+            return [tf.mean(tf.cast(correct, 'float32')), softmaxCrossEntropy(evalY, logits)]
           }) as [tf.Scalar, tf.Scalar]
           const both = tf.stack([acc, loss])
           const [accuracy, crossEntropy] = await both.data()
