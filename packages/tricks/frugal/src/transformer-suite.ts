@@ -8,7 +8,7 @@ import { collectStateBytes } from './bench-suite.js'
  * FRUGAL in the paper's setting, scaled down: a small LLaMA-style char-LM (RMSNorm, learned
  * positions, causal attention, SwiGLU, untied head), 2 layers of width 32, 2 heads, SwiGLU 88,
  * context 16, on an order-2 Markov source. Projectable matrices per layer: q, k, v, o (32×32),
- * gate and up (32×88), down (88×32); embeddings, positions, norm gains and the head (≈ 9% of the
+ * gate and up (32×88), down (88×32); embeddings, positions, norm gains and the head (≈ 10% of the
  * parameters) stay on Adam, as in the paper's LLaMA runs.
  */
 export const FRUGAL_TRANSFORMER_TASK_OPTIONS = {
