@@ -108,9 +108,10 @@ export class MiniDetr {
   ) {
     const { width: d, classes, ffnRatio } = config
     if (d % config.heads !== 0 || d % 4 !== 0) throw new RangeError(`width ${d} must be a multiple of 4 and of ${config.heads} heads`)
-    // init: a standard deviation, or a constant fill
-    const make = (shape: number[], init: number | 'zeros' | 'ones', local: string): tf.Variable => {
-      const value = init === 'zeros' ? tf.zeros(shape) : init === 'ones' ? tf.ones(shape) : init < 0 ? tf.fill(shape, init) : tf.randomNormal(shape, 0, init, 'float32', rng.opSeed())
+    // init: a normal's standard deviation, or a constant
+    const make = (shape: number[], init: number | 'zeros' | 'ones' | { fill: number }, local: string): tf.Variable => {
+      const value =
+        init === 'zeros' ? tf.zeros(shape) : init === 'ones' ? tf.ones(shape) : typeof init === 'object' ? tf.fill(shape, init.fill) : tf.randomNormal(shape, 0, init, 'float32', rng.opSeed())
       const v = tf.variable(value, true, name(local))
       value.dispose()
       this.variables.push(v)
@@ -155,7 +156,7 @@ export class MiniDetr {
     }))
     this.outNorm = norm('out/norm')
     this.classW = make([d, classes], 0.01, 'head/class/w')
-    this.classB = make([classes], CLASS_PRIOR_BIAS, 'head/class/b')
+    this.classB = make([classes], { fill: CLASS_PRIOR_BIAS }, 'head/class/b')
     this.box = [
       { w: make([d, d], xavier(d, d), 'head/box/w1'), b: make([d], 'zeros', 'head/box/b1') },
       { w: make([d, d], xavier(d, d), 'head/box/w2'), b: make([d], 'zeros', 'head/box/b2') },
@@ -173,7 +174,7 @@ export class MiniDetr {
     return tf.randomNormal([this.config.queries, this.config.width], 0, 1, 'float32', seed) as tf.Tensor2D
   }
 
-  /** Encoder memory `[B, tokens, d]` and its positions `[tokens, d]` for images `[B, size, size, 1]`. */
+  /** Encoder memory `[B, tokens, d]` for images `[B, size, size, 1]` (8×8 tokens). */
   encode(images: tf.Tensor4D): tf.Tensor3D {
     const h1 = strideTwoConv(images, d2(this.conv1), d1(this.conv1b))
     const h2 = strideTwoConv(h1, d2(this.conv2), d1(this.conv2b))
