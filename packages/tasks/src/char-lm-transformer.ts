@@ -41,6 +41,24 @@ export const charLmTransformerOptionsSchema = z
 
 export type CharLmTransformerOptions = z.input<typeof charLmTransformerOptionsSchema>
 
+/**
+ * The small setting the optimizer suites share (FRUGAL's and Muon/ROOT's): 2 layers of width 32,
+ * 2 heads, SwiGLU 88, context 16, 16 sequences a batch, on an order-2 Markov source over 32
+ * symbols; target: held-out loss ≤ floor + 0.3. A 500-step run takes 20–40 s on two WASM cores.
+ */
+export const SMALL_CHAR_LM_TRANSFORMER = {
+  vocab: 32,
+  sourceOrder: 2,
+  dModel: 32,
+  heads: 2,
+  layers: 2,
+  ffnDim: 88,
+  contextLength: 16,
+  batchSize: 16,
+  evalChars: 2048,
+  targetExcess: 0.3,
+} as const satisfies CharLmTransformerOptions
+
 export interface CharLmTransformerBatch extends Batch {
   /** int32 [batch, contextLength]: the input symbols. */
   readonly x: tf.Tensor2D

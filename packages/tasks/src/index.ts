@@ -22,6 +22,7 @@ export {
 export {
   charLmTransformer,
   charLmTransformerOptionsSchema,
+  SMALL_CHAR_LM_TRANSFORMER,
   type CharLmTransformerOptions,
   type CharLmTransformerBatch,
   type CharLmTransformerOutput,

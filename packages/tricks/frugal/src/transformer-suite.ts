@@ -1,4 +1,4 @@
-import { charLmTransformer, type CharLmTransformerOptions } from '@converge/tasks'
+import { charLmTransformer, SMALL_CHAR_LM_TRANSFORMER } from '@converge/tasks'
 import { defineSuite, type ArmSpec, type Hyperparams, type TargetSpec } from '@converge/core/suite'
 import { lrWarmup, type Target, type Trick } from '@converge/core'
 import { frugal, galoreLike, plainAdam } from './frugal.js'
@@ -11,18 +11,7 @@ import { collectStateBytes } from './bench-suite.js'
  * gate and up (32×88), down (88×32); embeddings, positions, norm gains and the head (≈ 10% of the
  * parameters) stay on Adam, as in the paper's LLaMA runs.
  */
-export const FRUGAL_TRANSFORMER_TASK_OPTIONS = {
-  vocab: 32,
-  sourceOrder: 2,
-  dModel: 32,
-  heads: 2,
-  layers: 2,
-  ffnDim: 88,
-  contextLength: 16,
-  batchSize: 16,
-  evalChars: 2048,
-  targetExcess: 0.3,
-} as const satisfies CharLmTransformerOptions
+export const FRUGAL_TRANSFORMER_TASK_OPTIONS = SMALL_CHAR_LM_TRANSFORMER // shared with the Muon/ROOT suites
 
 /**
  * One grid for every arm (same search space and budget), a factor 2 apart around Adam's usual rate.

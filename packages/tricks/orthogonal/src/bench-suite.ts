@@ -1,4 +1,4 @@
-import { charLmTransformer, type CharLmTransformerOptions } from '@converge/tasks'
+import { charLmTransformer, SMALL_CHAR_LM_TRANSFORMER } from '@converge/tasks'
 import { defineSuite, type ArmSpec, type BenchSuite, type Hyperparams, type RunExtras, type TargetSpec } from '@converge/core/suite'
 import type { Target, Trick } from '@converge/core'
 import { gradientSpikes } from './gradient-spikes.js'
@@ -6,23 +6,11 @@ import { adamw, muon, root, type OrthogonalTrick } from './tricks.js'
 import { adamwStateBytes } from './state-bytes.js'
 
 /**
- * A small LLaMA-style char-LM (2 layers, width 32, 2 heads, SwiGLU 88, context 16, 16 sequences a
- * batch) on an order-2 Markov source: small enough that a run of 500 steps takes 20–40 s on two
- * WASM cores. Muon's hidden matrices: per layer q, k, v, o (32×32), gate and up
- * (32×88), down (88×32); embedding, positions, norm gains and head stay on AdamW.
+ * The small LLaMA-style char-LM shared with FRUGAL's transformer suite (`SMALL_CHAR_LM_TRANSFORMER`).
+ * Muon's hidden matrices: per layer q, k, v, o (32×32), gate and up (32×88), down (88×32);
+ * embedding, positions, norm gains and head stay on AdamW.
  */
-export const ORTHOGONAL_TASK_OPTIONS = {
-  vocab: 32,
-  sourceOrder: 2,
-  dModel: 32,
-  heads: 2,
-  layers: 2,
-  ffnDim: 88,
-  contextLength: 16,
-  batchSize: 16,
-  evalChars: 2048,
-  targetExcess: 0.3,
-} as const satisfies CharLmTransformerOptions
+export const ORTHOGONAL_TASK_OPTIONS = SMALL_CHAR_LM_TRANSFORMER
 
 /**
  * Learning rate of the AdamW parameters (embeddings, gains, head) in the Muon/ROOT arms: the rate
