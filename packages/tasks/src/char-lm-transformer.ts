@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs'
-import { createRng, parseOptions, type Batch, type LossParts, type TaskDefinition, type TaskInstance } from '@converge/core'
+import { createRng, parseOptions, softmaxCrossEntropy, type Batch, type LossParts, type TaskDefinition, type TaskInstance } from '@converge/core'
 import { z } from 'zod'
 import { charLmSource } from './char-lm.js'
 
@@ -196,7 +196,7 @@ export function charLmTransformer(options: CharLmTransformerOptions = {}): TaskD
           return { sources, x, y }
         },
         forward: (batch) => forward(batch.x),
-        loss: (out, batch): LossParts => ({ ce: tf.losses.softmaxCrossEntropy(batch.y, out.logits) as tf.Scalar }),
+        loss: (out, batch): LossParts => ({ ce: softmaxCrossEntropy(batch.y, out.logits) }),
         async evaluate() {
           const lossT = tf.tidy(() => tf.losses.softmaxCrossEntropy(evalY, forward(evalX).logits, evalWeights)) as tf.Scalar
           const loss = (await lossT.data())[0] as number

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs'
-import { createRng, parseOptions, type Batch, type HiddenStates, type LossParts, type Rng, type TaskDefinition, type TaskInstance } from '@converge/core'
+import { createRng, parseOptions, softmaxCrossEntropy, type Batch, type HiddenStates, type LossParts, type Rng, type TaskDefinition, type TaskInstance } from '@converge/core'
 import { z } from 'zod'
 
 export const charLmOptionsSchema = z
@@ -279,9 +279,9 @@ export function charLm(options: CharLmOptions = {}): TaskDefinition<CharLmBatch,
         state: () => ({}),
         loadState() {},
         forward: (batch) => forward(batch.x),
-        loss: (out, batch): LossParts => ({ ce: tf.losses.softmaxCrossEntropy(batch.y, out.logits) as tf.Scalar }),
+        loss: (out, batch): LossParts => ({ ce: softmaxCrossEntropy(batch.y, out.logits) }),
         async evaluate() {
-          const lossT = tf.tidy(() => tf.losses.softmaxCrossEntropy(evalY, forward(evalX).logits)) as tf.Scalar
+          const lossT = tf.tidy(() => softmaxCrossEntropy(evalY, forward(evalX).logits))
           const loss = (await lossT.data())[0] as number
           lossT.dispose()
           return { loss, floor, excess: loss - floor }
