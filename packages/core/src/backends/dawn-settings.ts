@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { MATMUL_KERNELS } from './webgpu-sgemm.js'
 import { parseOptions } from '../parse-options.js'
 
 /**
@@ -29,6 +30,11 @@ export const webgpuOptionsSchema = z
     /** Default: CONVERGE_WEBGPU_FEATURE_LEVEL, else compatibility on OpenGL, core elsewhere. */
     featureLevel: z.enum(WEBGPU_FEATURE_LEVELS).optional(),
     /** tfjs-backend-webgpu flags, e.g. { WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE: 15 }, over core's defaults (webgpu-tfjs-flags.ts). */
+    /**
+     * The kernel behind tf.matMul on webgpu: 'tfjs' (default) or 'converge', a tiled SGEMM
+     * (webgpu-sgemm.ts; not measured on a GPU, see docs/performance.md). Set on every start.
+     */
+    matmul: z.enum(MATMUL_KERNELS).optional(),
     tfjsFlags: z.record(z.string().regex(/^WEBGPU_[A-Z0-9_]+$/, 'expected a tfjs webgpu flag name, e.g. WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE'), z.union([z.number(), z.boolean()])).optional(),
   })
   .strict()

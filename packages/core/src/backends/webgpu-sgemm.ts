@@ -1,0 +1,252 @@
+import * as tf from '@tensorflow/tfjs'
+import {
+  activeWebgpuBackend,
+  computePass,
+  countDispatch,
+  uniformBuffer,
+  type GpuBufferLike,
+  type GpuComputePipelineLike,
+  type GpuDeviceLike,
+  type WebgpuBackendLike,
+} from './webgpu-device.js'
+
+/**
+ * A tiled float32 matrix multiply (SGEMM) for tfjs's `BatchMatMul` kernel on WebGPU, used only when
+ * asked for: `useBackend('webgpu', { webgpu: { matmul: 'converge' } })`. tfjs's own kernel stays the
+ * default because no GPU was at hand to show where this one is faster (docs/performance.md).
+ *
+ * Each workgroup of 16×8 threads computes a 64×64 tile of one batch's output; each thread 8 rows ×
+ * 4 columns (a vec4 per row), stepping K by 16 through two tiles in workgroup memory (A k-major, B as
+ * vec4 rows: 8 KiB). 128 threads and 8 KiB stay within WebGPU's compatibility-mode limits. Loads from
+ * global memory are scalar, bounds-checked (zero outside the matrix), and ordered so that consecutive
+ * threads read consecutive addresses for each of the four layouts A/Aᵀ × B/Bᵀ, each its own pipeline.
+ *
+ * Handled: float32 inputs and output, batch sizes equal or one of them 1 (broadcast), no empty
+ * dimension, batch ≤ the device's workgroups per dimension. Anything else (int32 matMul, batch
+ * shapes that broadcast both ways such as [2,1] × [1,3], empty tensors) goes to tfjs's kernel.
+ * `_FusedMatMul` (bias/activation, used by tf.layers' dense) is left to tfjs; its gradient calls
+ * tf.matMul and so runs here.
+ */
+
+export const MATMUL_KERNELS = ['tfjs', 'converge'] as const
+export type MatmulKernel = (typeof MATMUL_KERNELS)[number]
+
+const TILE_M = 64
+const TILE_N = 64
+const TILE_K = 16
+const THREADS_X = 16 // columns: TILE_N / 4 (a vec4 each)
+const THREADS_Y = 8 // rows: TILE_M / 8 (eight each)
+const THREADS = THREADS_X * THREADS_Y
+const ROWS_PER_THREAD = TILE_M / THREADS_Y
+const LOADS_PER_THREAD = (TILE_M * TILE_K) / THREADS // the same for B's tile
+
+/**
+ * The WGSL for one layout. `a` holds A (m×k) or, transposed, Aᵀ stored k×m; `b` holds B (k×n) or
+ * Bᵀ stored n×k. Element types are the inputs' storage types (see `storageType`), read as f32.
+ */
+export function sgemmShader(transposeA: boolean, transposeB: boolean, aType: string, bType: string): string {
+  // Which tile coordinate the loading thread index runs along fastest: the one contiguous in memory.
+  const loadA = transposeA ? `let mm = l % ${TILE_M}u; let ka = l / ${TILE_M}u;` : `let ka = l % ${TILE_K}u; let mm = l / ${TILE_K}u;`
+  const loadB = transposeB ? `let kb = l % ${TILE_K}u; let nn = l / ${TILE_K}u;` : `let nn = l % ${TILE_N}u; let kb = l / ${TILE_N}u;`
+  return /* wgsl */ `
+struct Dims { m: u32, k: u32, n: u32, strideA: u32, strideB: u32 }
+@group(0) @binding(0) var<storage, read_write> out: array<f32>;
+@group(0) @binding(1) var<storage, read> a: array<${aType}>;
+@group(0) @binding(2) var<storage, read> b: array<${bType}>;
+@group(0) @binding(3) var<uniform> d: Dims;
+var<workgroup> As: array<f32, ${TILE_K * TILE_M}>;
+var<workgroup> Bs: array<vec4<f32>, ${(TILE_K * TILE_N) / 4}>;
+
+fn readA(base: u32, m: u32, k: u32) -> f32 {
+  if (m >= d.m || k >= d.k) { return 0.0; }
+  return f32(a[base + ${transposeA ? 'k * d.m + m' : 'm * d.k + k'}]);
+}
+fn readB(base: u32, k: u32, n: u32) -> f32 {
+  if (k >= d.k || n >= d.n) { return 0.0; }
+  return f32(b[base + ${transposeB ? 'n * d.k + k' : 'k * d.n + n'}]);
+}
+
+@compute @workgroup_size(${THREADS_X}, ${THREADS_Y})
+fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wg: vec3<u32>) {
+  let tid = lid.y * ${THREADS_X}u + lid.x;
+  let row0 = wg.y * ${TILE_M}u;
+  let col0 = wg.x * ${TILE_N}u;
+  let baseA = wg.z * d.strideA;
+  let baseB = wg.z * d.strideB;
+  var acc: array<vec4<f32>, ${ROWS_PER_THREAD}>;
+  for (var k0 = 0u; k0 < d.k; k0 = k0 + ${TILE_K}u) {
+    for (var i = 0u; i < ${LOADS_PER_THREAD}u; i = i + 1u) {
+      let l = i * ${THREADS}u + tid;
+      ${loadA}
+      As[ka * ${TILE_M}u + mm] = readA(baseA, row0 + mm, k0 + ka);
+      ${loadB}
+      Bs[kb * ${TILE_N / 4}u + nn / 4u][nn % 4u] = readB(baseB, k0 + kb, col0 + nn);
+    }
+    workgroupBarrier();
+    for (var kk = 0u; kk < ${TILE_K}u; kk = kk + 1u) {
+      let bv = Bs[kk * ${TILE_N / 4}u + lid.x];
+      let ar = kk * ${TILE_M}u + lid.y * ${ROWS_PER_THREAD}u;
+      for (var i = 0u; i < ${ROWS_PER_THREAD}u; i = i + 1u) { acc[i] = acc[i] + As[ar + i] * bv; }
+    }
+    workgroupBarrier();
+  }
+  let baseOut = wg.z * d.m * d.n;
+  for (var i = 0u; i < ${ROWS_PER_THREAD}u; i = i + 1u) {
+    let r = row0 + lid.y * ${ROWS_PER_THREAD}u + i;
+    if (r >= d.m) { break; }
+    for (var j = 0u; j < 4u; j = j + 1u) {
+      let c = col0 + lid.x * 4u + j;
+      if (c < d.n) { out[baseOut + r * d.n + c] = acc[i][j]; }
+    }
+  }
+}
+`
+}
+
+const pipelines = new WeakMap<GpuDeviceLike, Map<string, GpuComputePipelineLike>>()
+
+function pipelineFor(device: GpuDeviceLike, transposeA: boolean, transposeB: boolean, aType: string, bType: string): GpuComputePipelineLike {
+  let byKey = pipelines.get(device)
+  if (!byKey) pipelines.set(device, (byKey = new Map()))
+  const key = `${transposeA ? 'Aᵀ' : 'A'}${transposeB ? 'Bᵀ' : 'B'} ${aType} ${bType}`
+  let p = byKey.get(key)
+  if (!p) {
+    const label = `converge sgemm ${key}`
+    const code = sgemmShader(transposeA, transposeB, aType, bType)
+    p = device.createComputePipeline({ layout: 'auto', compute: { module: device.createShaderModule({ code, label }), entryPoint: 'main' }, label })
+    byKey.set(key, p)
+  }
+  return p
+}
+
+type Info = tf.TensorInfo
+
+/** The WGSL element type of a tensor's GPU buffer: tfjs-webgpu may keep a float32 cast of int32 data in its int32 buffer. */
+function storageType(backend: WebgpuBackendLike, t: Info): 'f32' | 'i32' {
+  return backend.tensorMap.get(t.dataId)!.dtype === 'float32' ? 'f32' : 'i32'
+}
+
+function bufferOf(backend: WebgpuBackendLike, t: Info): GpuBufferLike {
+  backend.uploadToGPU(t.dataId)
+  return backend.tensorMap.get(t.dataId)!.resource as GpuBufferLike
+}
+
+interface Plan {
+  readonly batchA: number
+  readonly batchB: number
+  readonly m: number
+  readonly k: number
+  readonly n: number
+  readonly outShape: number[]
+}
+
+/** The problem as this kernel runs it, or null when it is one for tfjs's kernel. */
+function plan(a: Info, b: Info, transposeA: boolean, transposeB: boolean, maxGroups: number): Plan | null {
+  if (a.dtype !== 'float32' || b.dtype !== 'float32' || a.shape.length < 2 || b.shape.length < 2) return null
+  const [ra, ca] = a.shape.slice(-2) as [number, number]
+  const [rb, cb] = b.shape.slice(-2) as [number, number]
+  const [m, k] = transposeA ? [ca, ra] : [ra, ca]
+  const [k2, n] = transposeB ? [cb, rb] : [rb, cb]
+  if (k !== k2 || m === 0 || n === 0 || k === 0) return null
+  const outerA = a.shape.slice(0, -2)
+  const outerB = b.shape.slice(0, -2)
+  const batchA = tf.util.sizeFromShape(outerA)
+  const batchB = tf.util.sizeFromShape(outerB)
+  let outer: number[]
+  try {
+    outer = tf.backend_util.assertAndGetBroadcastShape(outerA, outerB)
+  } catch {
+    return null
+  }
+  const batch = tf.util.sizeFromShape(outer)
+  // One batch index for both inputs, or one input shared by all: the two cases a flat index covers.
+  if (!(batchA === batchB || batchA === 1 || batchB === 1) || batch !== Math.max(batchA, batchB)) return null
+  if (batch > maxGroups || Math.ceil(m / TILE_M) > maxGroups || Math.ceil(n / TILE_N) > maxGroups) return null
+  return { batchA, batchB, m, k, n, outShape: [...outer, m, n] }
+}
+
+interface BatchMatMulArgs {
+  inputs: tf.NamedTensorInfoMap
+  backend: unknown
+  attrs?: tf.NamedAttrMap
+}
+
+/** Runs the SGEMM, or returns null when the problem is one it leaves to tfjs. */
+function sgemm({ inputs, backend, attrs }: BatchMatMulArgs): Info | null {
+  const b = activeWebgpuBackend()
+  if (!b || b !== backend) return null
+  const { a, b: bIn } = inputs as { a: Info; b: Info }
+  const transposeA = Boolean(attrs?.transposeA)
+  const transposeB = Boolean(attrs?.transposeB)
+  const p = plan(a, bIn, transposeA, transposeB, b.device.limits.maxComputeWorkgroupsPerDimension)
+  if (!p) return null
+  const pipeline = pipelineFor(b.device, transposeA, transposeB, storageType(b, a), storageType(b, bIn))
+  const out = (b as unknown as { makeTensorInfo(shape: number[], dtype: tf.DataType): Info }).makeTensorInfo(p.outShape, 'float32')
+  const buffers = [out, a, bIn].map((t) => bufferOf(b, t))
+  const strideA = p.batchA === 1 ? 0 : p.m * p.k
+  const strideB = p.batchB === 1 ? 0 : p.k * p.n
+  const dims = uniformBuffer(b, new Float32Array(Uint32Array.of(p.m, p.k, p.n, strideA, strideB, 0, 0, 0).buffer))
+  const group = b.device.createBindGroup({
+    layout: pipeline.getBindGroupLayout(0),
+    entries: [...buffers.map((buffer, binding) => ({ binding, resource: { buffer } })), { binding: 3, resource: { buffer: dims } }],
+  })
+  for (const t of [out, a, bIn]) b.commandQueueOwnedIds.add(t.dataId)
+  const pass = computePass(b)
+  pass.setPipeline(pipeline)
+  pass.setBindGroup(0, group)
+  pass.dispatchWorkgroups(Math.ceil(p.n / TILE_N), Math.ceil(p.m / TILE_M), Math.max(p.batchA, p.batchB))
+  countDispatch(b)
+  return out
+}
+
+const counts = { sgemm: 0, tfjs: 0 }
+
+/**
+ * How many BatchMatMul calls the SGEMM ran and how many it passed to tfjs's kernel since the
+ * last reset, while 'converge' was in place: shows whether a model's matmuls actually run here.
+ */
+export function sgemmCounts(reset = false): { sgemm: number; tfjs: number } {
+  const now = { ...counts }
+  if (reset) counts.sgemm = counts.tfjs = 0
+  return now
+}
+
+/** tfjs's BatchMatMul kernel for webgpu, kept while ours is registered in its place. */
+let tfjsKernel: tf.KernelConfig | null = null
+
+/** Which kernel runs `BatchMatMul` on webgpu now. */
+export function activeMatmulKernel(): MatmulKernel {
+  return tfjsKernel ? 'converge' : 'tfjs'
+}
+
+/**
+ * Puts converge's SGEMM in place of tfjs's `BatchMatMul` kernel on webgpu ('converge'), or tfjs's
+ * back ('tfjs'). The gradient is tfjs's (registered per kernel name, not per backend), and it calls
+ * matMul, so training runs through whichever kernel is in place. Needs tfjs-backend-webgpu imported.
+ */
+export function setMatmulKernel(which: MatmulKernel): void {
+  if (which === activeMatmulKernel()) return
+  if (which === 'tfjs') {
+    tf.unregisterKernel('BatchMatMul', 'webgpu')
+    tf.registerKernel(tfjsKernel!)
+    tfjsKernel = null
+    return
+  }
+  const original = tf.getKernel('BatchMatMul', 'webgpu')
+  if (!original) throw new Error("setMatmulKernel: tfjs's webgpu backend has no BatchMatMul kernel registered (start it with useBackend('webgpu') first)")
+  tfjsKernel = original
+  tf.unregisterKernel('BatchMatMul', 'webgpu')
+  tf.registerKernel({
+    kernelName: 'BatchMatMul',
+    backendName: 'webgpu',
+    kernelFunc: ((args: BatchMatMulArgs) => {
+      const out = sgemm(args)
+      if (out) {
+        counts.sgemm++
+        return out
+      }
+      counts.tfjs++
+      return (original.kernelFunc as unknown as (x: BatchMatMulArgs) => Info)(args)
+    }) as unknown as tf.KernelFunc,
+  })
+}

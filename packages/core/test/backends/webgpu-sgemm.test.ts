@@ -1,0 +1,180 @@
+import * as tf from '@tensorflow/tfjs'
+import { describe, expect, it } from 'vitest'
+import { ConfigError, createRng, useBackend } from '../../src/index.js'
+import { activeMatmulKernel, resolveDawnSettings, sgemmCounts } from '../../src/backends/index.js'
+import { mismatches } from './kernel-check.js'
+import { findAdapter } from './webgpu-adapter.js'
+
+const found = await findAdapter()
+/** Dawn's null backend accepts every call but runs no shader: nothing to compare there. */
+const runsShaders = found !== null && !resolveDawnSettings(found.options).flags.includes('backend=null')
+const skipReason = !found ? 'no WebGPU adapter can be created here' : 'the adapter is Dawn backend=null, which runs no shaders'
+const converge = (): Promise<unknown> => useBackend('webgpu', { webgpu: { ...found!.options, matmul: 'converge' } })
+
+/** Float32 sums of up to 130 products in another order: relative 1e-4 (absolute below 1). */
+const TOLERANCE = 1e-4
+
+function expectNear(actual: ArrayLike<number>, expected: ArrayLike<number>, label: string): void {
+  const bad = mismatches(actual, expected, TOLERANCE)
+  const shown = bad.slice(0, 5).map((i) => (i < 0 ? `length ${actual.length} vs ${expected.length}` : `[${i}] ${actual[i]} vs ${expected[i]}`))
+  expect(bad, `${label}: ${bad.length} of ${expected.length} elements differ: ${shown.join(', ')}`).toEqual([])
+}
+
+function values(seed: string, shape: number[]): Float32Array {
+  const rng = createRng(seed)
+  return Float32Array.from({ length: shape.reduce((x, y) => x * y, 1) }, () => rng.normal())
+}
+
+interface Problem {
+  readonly name: string
+  readonly aShape: number[]
+  readonly bShape: number[]
+  readonly transposeA: boolean
+  readonly transposeB: boolean
+}
+
+/** tf.matMul on the active backend: its values, shape, and whether the tensor count stayed flat. */
+async function matMul(p: Problem): Promise<{ values: Float32Array; shape: number[]; leaked: number }> {
+  const before = tf.memory().numTensors
+  const a = tf.tensor(values(`${p.name} a`, p.aShape), p.aShape)
+  const b = tf.tensor(values(`${p.name} b`, p.bShape), p.bShape)
+  const c = tf.matMul(a, b, p.transposeA, p.transposeB)
+  const out = { values: Float32Array.from(await c.data()), shape: c.shape }
+  tf.dispose([a, b, c])
+  return { ...out, leaked: tf.memory().numTensors - before }
+}
+
+const SIZES: [number, number, number][] = [
+  [1, 1, 1],
+  [3, 5, 7],
+  [65, 33, 129],
+  [130, 70, 66],
+]
+const LAYOUTS: [boolean, boolean][] = [
+  [false, false],
+  [true, false],
+  [false, true],
+  [true, true],
+]
+
+/** Shapes of A and B (as stored) for an m×k by k×n product with the given batch dimensions. */
+function shapes(m: number, k: number, n: number, tA: boolean, tB: boolean, outerA: number[] = [], outerB: number[] = []): Pick<Problem, 'aShape' | 'bShape'> {
+  return { aShape: [...outerA, ...(tA ? [k, m] : [m, k])], bShape: [...outerB, ...(tB ? [n, k] : [k, n])] }
+}
+
+const PROBLEMS: Problem[] = []
+for (const [m, k, n] of SIZES) {
+  for (const [tA, tB] of LAYOUTS) {
+    PROBLEMS.push({ name: `${m}×${k}×${n} ${tA ? 'Aᵀ' : 'A'}${tB ? 'Bᵀ' : 'B'}`, transposeA: tA, transposeB: tB, ...shapes(m, k, n, tA, tB) })
+  }
+}
+for (const [tA, tB] of LAYOUTS) {
+  const layout = `${tA ? 'Aᵀ' : 'A'}${tB ? 'Bᵀ' : 'B'}`
+  PROBLEMS.push({ name: `batch 3 of 67×9×70 ${layout}`, transposeA: tA, transposeB: tB, ...shapes(67, 9, 70, tA, tB, [3], [3]) })
+  PROBLEMS.push({ name: `batch [2,3] × shared B, 5×17×6 ${layout}`, transposeA: tA, transposeB: tB, ...shapes(5, 17, 6, tA, tB, [2, 3], []) })
+  PROBLEMS.push({ name: `shared A [1] × batch 4, 6×4×65 ${layout}`, transposeA: tA, transposeB: tB, ...shapes(6, 4, 65, tA, tB, [1], [4]) })
+}
+
+describe.skipIf(!runsShaders)(`converge SGEMM for BatchMatMul on webgpu (${runsShaders ? JSON.stringify(found!.options) : skipReason})`, () => {
+  for (const p of PROBLEMS) {
+    it(`equals tf.matMul on the CPU backend: ${p.name}`, async () => {
+      await useBackend('cpu')
+      const cpu = await matMul(p)
+      await converge()
+      sgemmCounts(true)
+      const gpu = await matMul(p)
+      expect(sgemmCounts()).toEqual({ sgemm: 1, tfjs: 0 })
+      expect(gpu.leaked).toBe(0)
+      expect(gpu.shape).toEqual(cpu.shape)
+      expectNear(gpu.values, cpu.values, p.name)
+    })
+  }
+
+  it('leaves to tfjs’s kernel what it does not handle: int32, batches broadcast both ways', async () => {
+    const int = async () => {
+      const a = tf.tensor2d([1, 2, 3, 4, 5, 6], [2, 3], 'int32')
+      const b = tf.tensor2d([7, 8, 9, 10, 11, 12], [3, 2], 'int32')
+      const c = tf.matMul(a, b)
+      const out = { dtype: c.dtype, values: Array.from(await c.data()) }
+      tf.dispose([a, b, c])
+      return out
+    }
+    // tfjs's webgpu kernel itself rejects [2,1] × [1,3] batches (the CPU backend computes them): the same error either way
+    const both: Problem = { name: 'both ways', transposeA: false, transposeB: true, ...shapes(4, 3, 5, false, true, [2, 1], [1, 3]) }
+    const error = (): string => {
+      try {
+        tf.tidy(() => tf.matMul(tf.ones(both.aShape), tf.ones(both.bShape), both.transposeA, both.transposeB))
+        return 'no error'
+      } catch (e) {
+        return (e as Error).message
+      }
+    }
+    await useBackend('webgpu', { webgpu: found!.options })
+    const tfjsError = error()
+    await useBackend('cpu')
+    const cpuInt = await int()
+    await converge()
+    sgemmCounts(true)
+    expect(await int()).toEqual(cpuInt)
+    expect(error()).toBe(tfjsError)
+    expect(sgemmCounts()).toEqual({ sgemm: 0, tfjs: 2 })
+  })
+
+  it('gives the CPU backend’s gradients and step in a small training step through tf.matMul', async () => {
+    const run = async () => {
+      const x = tf.tensor(values('train x', [9, 5]), [9, 5])
+      const target = tf.tensor(values('train y', [9, 3]), [9, 3])
+      const w1 = tf.variable(tf.tensor(values('train w1', [5, 7]), [5, 7]))
+      const w2 = tf.variable(tf.tensor(values('train w2', [3, 7]), [3, 7]))
+      const optimizer = tf.train.sgd(0.1)
+      const counts: number[] = []
+      const losses: number[] = []
+      let grads: Float32Array[] = []
+      for (let step = 0; step < 3; step++) {
+        const { value, grads: g } = tf.variableGrads(() => tf.mean(tf.square(tf.sub(tf.matMul(tf.tanh(tf.matMul(x, w1)), w2, false, true), target))) as tf.Scalar)
+        losses.push((await value.data())[0]!)
+        grads = await Promise.all([g[w1.name]!, g[w2.name]!].map(async (t) => Float32Array.from(await t.data())))
+        optimizer.applyGradients(g)
+        tf.dispose([value, ...Object.values(g)])
+        counts.push(tf.memory().numTensors)
+      }
+      const weights = await Promise.all([w1, w2].map(async (w) => Float32Array.from(await w.data())))
+      tf.dispose([x, target, w1, w2])
+      optimizer.dispose()
+      return { losses, grads, weights, counts }
+    }
+    await useBackend('cpu')
+    const cpu = await run()
+    await converge()
+    sgemmCounts(true)
+    const gpu = await run()
+    // per step: 2 forward; backward, both input gradients of the second matMul and w1's of the first (x needs none)
+    expect(sgemmCounts()).toEqual({ sgemm: 15, tfjs: 0 })
+    expect(new Set(gpu.counts).size, `tensor counts per step ${gpu.counts}`).toBe(1)
+    expectNear(gpu.losses, cpu.losses, 'losses')
+    gpu.grads.forEach((g, i) => expectNear(g, cpu.grads[i]!, `gradient ${i}`))
+    gpu.weights.forEach((w, i) => expectNear(w, cpu.weights[i]!, `weights ${i}`))
+  })
+
+  it('is off by default and after a start that does not ask for it; tfjs’s kernel is then the one registered', async () => {
+    await useBackend('webgpu', { webgpu: found!.options })
+    const tfjs = tf.getKernel('BatchMatMul', 'webgpu')!.kernelFunc
+    expect(activeMatmulKernel()).toBe('tfjs')
+    await converge()
+    expect(activeMatmulKernel()).toBe('converge')
+    expect(tf.getKernel('BatchMatMul', 'webgpu')!.kernelFunc).not.toBe(tfjs)
+    await useBackend('webgpu', { webgpu: { ...found!.options, matmul: 'tfjs' } })
+    expect(activeMatmulKernel()).toBe('tfjs')
+    expect(tf.getKernel('BatchMatMul', 'webgpu')!.kernelFunc).toBe(tfjs)
+    await converge()
+    await useBackend('webgpu', { webgpu: found!.options })
+    expect(tf.getKernel('BatchMatMul', 'webgpu')!.kernelFunc).toBe(tfjs)
+  })
+})
+
+describe('webgpu matmul option', () => {
+  it('an unknown kernel name is a ConfigError naming the option', async () => {
+    await expect(useBackend('webgpu', { webgpu: { matmul: 'fast' as never } })).rejects.toThrow(ConfigError)
+    await expect(useBackend('webgpu', { webgpu: { matmul: 'fast' as never } })).rejects.toThrow(/matmul/)
+  })
+})
