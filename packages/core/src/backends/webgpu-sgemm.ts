@@ -18,8 +18,9 @@ import {
  * Each workgroup of 16×8 threads computes a 64×64 tile of one batch's output; each thread 8 rows ×
  * 4 columns (a vec4 per row), stepping K by 16 through two tiles in workgroup memory (A k-major, B as
  * vec4 rows: 8 KiB). 128 threads and 8 KiB stay within WebGPU's compatibility-mode limits. Loads from
- * global memory are scalar, bounds-checked (zero outside the matrix), and ordered so that consecutive
- * threads read consecutive addresses for each of the four layouts A/Aᵀ × B/Bᵀ, each its own pipeline.
+ * global memory are bounds-checked (zero outside the matrix) and ordered so that consecutive threads
+ * read consecutive addresses for each of the four layouts A/Aᵀ × B/Bᵀ, each its own pipeline; they
+ * are vec4 loads where the contiguous dimension is a multiple of 4 (and the buffer is f32), else scalar.
  *
  * Handled: float32 inputs and output, batch sizes equal or one of them 1 (broadcast), no empty
  * dimension, batch ≤ the device's workgroups per dimension. Anything else (int32 matMul, batch
@@ -40,31 +41,75 @@ const THREADS = THREADS_X * THREADS_Y
 const ROWS_PER_THREAD = TILE_M / THREADS_Y
 const LOADS_PER_THREAD = (TILE_M * TILE_K) / THREADS // the same for B's tile
 
+/** How a tile is read from global memory: element by element, or as vec4s along the contiguous dimension. */
+export interface SgemmLoads {
+  /** A's rows (k) are a multiple of 4 long (Aᵀ: its rows of m), and its storage is f32. */
+  readonly vec4A: boolean
+  readonly vec4B: boolean
+}
+
+/** WGSL that fills As (k-major, 64 per k) from A for the k-step at k0. */
+function loadATile(transposeA: boolean, vec4: boolean): string {
+  if (!vec4) {
+    // consecutive threads take consecutive addresses: along k for A, along m for Aᵀ
+    const index = transposeA ? `let mm = l % ${TILE_M}u; let ka = l / ${TILE_M}u;` : `let ka = l % ${TILE_K}u; let mm = l / ${TILE_K}u;`
+    return `for (var i = 0u; i < ${LOADS_PER_THREAD}u; i = i + 1u) {
+      let l = i * ${THREADS}u + tid; ${index}
+      var v = 0.0;
+      let m = row0 + mm; let k = k0 + ka;
+      if (m < d.m && k < d.k) { v = f32(a[baseA + ${transposeA ? 'k * d.m + m' : 'm * d.k + k'}]); }
+      As[ka * ${TILE_M}u + mm] = v;
+    }`
+  }
+  // four consecutive elements per load; the dimension they run along is a multiple of 4, so a vec4 is all in or all out
+  const index = transposeA ? `let mq = l % ${TILE_M / 4}u; let ka = l / ${TILE_M / 4}u; let m = row0 + mq * 4u; let k = k0 + ka;` : `let kq = l % ${TILE_K / 4}u; let mm = l / ${TILE_K / 4}u; let m = row0 + mm; let k = k0 + kq * 4u;`
+  const store = transposeA ? `for (var j = 0u; j < 4u; j = j + 1u) { As[ka * ${TILE_M}u + mq * 4u + j] = v[j]; }` : `for (var j = 0u; j < 4u; j = j + 1u) { As[(kq * 4u + j) * ${TILE_M}u + mm] = v[j]; }`
+  return `for (var i = 0u; i < ${LOADS_PER_THREAD / 4}u; i = i + 1u) {
+      let l = i * ${THREADS}u + tid; ${index}
+      var v = vec4<f32>();
+      if (m < d.m && k < d.k) { v = a[(baseA + ${transposeA ? 'k * d.m + m' : 'm * d.k + k'}) / 4u]; }
+      ${store}
+    }`
+}
+
+/** WGSL that fills Bs (k-major, 16 vec4s per k) from B for the k-step at k0. */
+function loadBTile(transposeB: boolean, vec4: boolean): string {
+  if (!vec4) {
+    const index = transposeB ? `let kb = l % ${TILE_K}u; let nn = l / ${TILE_K}u;` : `let nn = l % ${TILE_N}u; let kb = l / ${TILE_N}u;`
+    return `for (var i = 0u; i < ${LOADS_PER_THREAD}u; i = i + 1u) {
+      let l = i * ${THREADS}u + tid; ${index}
+      var v = 0.0;
+      let k = k0 + kb; let n = col0 + nn;
+      if (k < d.k && n < d.n) { v = f32(b[baseB + ${transposeB ? 'n * d.k + k' : 'k * d.n + n'}]); }
+      Bs[kb * ${TILE_N / 4}u + nn / 4u][nn % 4u] = v;
+    }`
+  }
+  const index = transposeB ? `let kq = l % ${TILE_K / 4}u; let nn = l / ${TILE_K / 4}u; let k = k0 + kq * 4u; let n = col0 + nn;` : `let nq = l % ${TILE_N / 4}u; let kb = l / ${TILE_N / 4}u; let k = k0 + kb; let n = col0 + nq * 4u;`
+  const store = transposeB
+    ? `for (var j = 0u; j < 4u; j = j + 1u) { Bs[(kq * 4u + j) * ${TILE_N / 4}u + nn / 4u][nn % 4u] = v[j]; }`
+    : `Bs[kb * ${TILE_N / 4}u + nq] = v;`
+  return `for (var i = 0u; i < ${LOADS_PER_THREAD / 4}u; i = i + 1u) {
+      let l = i * ${THREADS}u + tid; ${index}
+      var v = vec4<f32>();
+      if (k < d.k && n < d.n) { v = b[(baseB + ${transposeB ? 'n * d.k + k' : 'k * d.n + n'}) / 4u]; }
+      ${store}
+    }`
+}
+
 /**
  * The WGSL for one layout. `a` holds A (m×k) or, transposed, Aᵀ stored k×m; `b` holds B (k×n) or
- * Bᵀ stored n×k. Element types are the inputs' storage types (see `storageType`), read as f32.
+ * Bᵀ stored n×k. Element types are the inputs' storage types (see `storageType`), read as f32;
+ * an input loaded by vec4 is bound as array<vec4<f32>>.
  */
-export function sgemmShader(transposeA: boolean, transposeB: boolean, aType: string, bType: string): string {
-  // Which tile coordinate the loading thread index runs along fastest: the one contiguous in memory.
-  const loadA = transposeA ? `let mm = l % ${TILE_M}u; let ka = l / ${TILE_M}u;` : `let ka = l % ${TILE_K}u; let mm = l / ${TILE_K}u;`
-  const loadB = transposeB ? `let kb = l % ${TILE_K}u; let nn = l / ${TILE_K}u;` : `let nn = l % ${TILE_N}u; let kb = l / ${TILE_N}u;`
+export function sgemmShader(transposeA: boolean, transposeB: boolean, aType: string, bType: string, loads: SgemmLoads = { vec4A: false, vec4B: false }): string {
   return /* wgsl */ `
 struct Dims { m: u32, k: u32, n: u32, strideA: u32, strideB: u32 }
 @group(0) @binding(0) var<storage, read_write> out: array<f32>;
-@group(0) @binding(1) var<storage, read> a: array<${aType}>;
-@group(0) @binding(2) var<storage, read> b: array<${bType}>;
+@group(0) @binding(1) var<storage, read> a: array<${loads.vec4A ? 'vec4<f32>' : aType}>;
+@group(0) @binding(2) var<storage, read> b: array<${loads.vec4B ? 'vec4<f32>' : bType}>;
 @group(0) @binding(3) var<uniform> d: Dims;
 var<workgroup> As: array<f32, ${TILE_K * TILE_M}>;
 var<workgroup> Bs: array<vec4<f32>, ${(TILE_K * TILE_N) / 4}>;
-
-fn readA(base: u32, m: u32, k: u32) -> f32 {
-  if (m >= d.m || k >= d.k) { return 0.0; }
-  return f32(a[base + ${transposeA ? 'k * d.m + m' : 'm * d.k + k'}]);
-}
-fn readB(base: u32, k: u32, n: u32) -> f32 {
-  if (k >= d.k || n >= d.n) { return 0.0; }
-  return f32(b[base + ${transposeB ? 'n * d.k + k' : 'k * d.n + n'}]);
-}
 
 @compute @workgroup_size(${THREADS_X}, ${THREADS_Y})
 fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wg: vec3<u32>) {
@@ -75,13 +120,8 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wg:
   let baseB = wg.z * d.strideB;
   var acc: array<vec4<f32>, ${ROWS_PER_THREAD}>;
   for (var k0 = 0u; k0 < d.k; k0 = k0 + ${TILE_K}u) {
-    for (var i = 0u; i < ${LOADS_PER_THREAD}u; i = i + 1u) {
-      let l = i * ${THREADS}u + tid;
-      ${loadA}
-      As[ka * ${TILE_M}u + mm] = readA(baseA, row0 + mm, k0 + ka);
-      ${loadB}
-      Bs[kb * ${TILE_N / 4}u + nn / 4u][nn % 4u] = readB(baseB, k0 + kb, col0 + nn);
-    }
+    ${loadATile(transposeA, loads.vec4A)}
+    ${loadBTile(transposeB, loads.vec4B)}
     workgroupBarrier();
     for (var kk = 0u; kk < ${TILE_K}u; kk = kk + 1u) {
       let bv = Bs[kk * ${TILE_N / 4}u + lid.x];
@@ -105,14 +145,14 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wg:
 
 const pipelines = new WeakMap<GpuDeviceLike, Map<string, GpuComputePipelineLike>>()
 
-function pipelineFor(device: GpuDeviceLike, transposeA: boolean, transposeB: boolean, aType: string, bType: string): GpuComputePipelineLike {
+function pipelineFor(device: GpuDeviceLike, transposeA: boolean, transposeB: boolean, aType: string, bType: string, loads: SgemmLoads): GpuComputePipelineLike {
   let byKey = pipelines.get(device)
   if (!byKey) pipelines.set(device, (byKey = new Map()))
-  const key = `${transposeA ? 'Aᵀ' : 'A'}${transposeB ? 'Bᵀ' : 'B'} ${aType} ${bType}`
+  const key = `${transposeA ? 'Aᵀ' : 'A'}${transposeB ? 'Bᵀ' : 'B'} ${loads.vec4A ? 'vec4' : aType} ${loads.vec4B ? 'vec4' : bType}`
   let p = byKey.get(key)
   if (!p) {
     const label = `converge sgemm ${key}`
-    const code = sgemmShader(transposeA, transposeB, aType, bType)
+    const code = sgemmShader(transposeA, transposeB, aType, bType, loads)
     p = device.createComputePipeline({ layout: 'auto', compute: { module: device.createShaderModule({ code, label }), entryPoint: 'main' }, label })
     byKey.set(key, p)
   }
@@ -165,6 +205,19 @@ function plan(a: Info, b: Info, transposeA: boolean, transposeB: boolean, maxGro
   return { batchA, batchB, m, k, n, outShape: [...outer, m, n] }
 }
 
+const counts = { sgemm: 0, tfjs: 0, vec4A: 0, vec4B: 0 }
+
+/**
+ * How many BatchMatMul calls the SGEMM ran (and of those, how many read A and B by vec4) and how
+ * many it passed to tfjs's kernel since the last reset, while 'converge' was in place: shows
+ * whether a model's matmuls actually run here.
+ */
+export function sgemmCounts(reset = false): { sgemm: number; tfjs: number; vec4A: number; vec4B: number } {
+  const now = { ...counts }
+  if (reset) counts.sgemm = counts.tfjs = counts.vec4A = counts.vec4B = 0
+  return now
+}
+
 interface BatchMatMulArgs {
   inputs: tf.NamedTensorInfoMap
   backend: unknown
@@ -180,7 +233,15 @@ function sgemm({ inputs, backend, attrs }: BatchMatMulArgs): Info | null {
   const transposeB = Boolean(attrs?.transposeB)
   const p = plan(a, bIn, transposeA, transposeB, b.device.limits.maxComputeWorkgroupsPerDimension)
   if (!p) return null
-  const pipeline = pipelineFor(b.device, transposeA, transposeB, storageType(b, a), storageType(b, bIn))
+  const [aType, bType] = [storageType(b, a), storageType(b, bIn)]
+  // vec4 loads run along A's k (Aᵀ: m) and B's n (Bᵀ: k): that length a multiple of 4 keeps every vec4 aligned and whole
+  const loads: SgemmLoads = {
+    vec4A: aType === 'f32' && (transposeA ? p.m : p.k) % 4 === 0,
+    vec4B: bType === 'f32' && (transposeB ? p.k : p.n) % 4 === 0,
+  }
+  counts.vec4A += Number(loads.vec4A)
+  counts.vec4B += Number(loads.vec4B)
+  const pipeline = pipelineFor(b.device, transposeA, transposeB, aType, bType, loads)
   const out = (b as unknown as { makeTensorInfo(shape: number[], dtype: tf.DataType): Info }).makeTensorInfo(p.outShape, 'float32')
   const buffers = [out, a, bIn].map((t) => bufferOf(b, t))
   const strideA = p.batchA === 1 ? 0 : p.m * p.k
@@ -197,18 +258,6 @@ function sgemm({ inputs, backend, attrs }: BatchMatMulArgs): Info | null {
   pass.dispatchWorkgroups(Math.ceil(p.n / TILE_N), Math.ceil(p.m / TILE_M), Math.max(p.batchA, p.batchB))
   countDispatch(b)
   return out
-}
-
-const counts = { sgemm: 0, tfjs: 0 }
-
-/**
- * How many BatchMatMul calls the SGEMM ran and how many it passed to tfjs's kernel since the
- * last reset, while 'converge' was in place: shows whether a model's matmuls actually run here.
- */
-export function sgemmCounts(reset = false): { sgemm: number; tfjs: number } {
-  const now = { ...counts }
-  if (reset) counts.sgemm = counts.tfjs = 0
-  return now
 }
 
 /** tfjs's BatchMatMul kernel for webgpu, kept while ours is registered in its place. */
