@@ -25,8 +25,9 @@ import {
  * Handled: float32 inputs and output, batch sizes equal or one of them 1 (broadcast), no empty
  * dimension, batch ≤ the device's workgroups per dimension. Anything else (int32 matMul, batch
  * shapes that broadcast both ways such as [2,1] × [1,3], empty tensors) goes to tfjs's kernel.
- * `_FusedMatMul` (bias/activation, used by tf.layers' dense) is left to tfjs; its gradient calls
- * tf.matMul and so runs here.
+ * `_FusedMatMul` (tf.fused.matMul, which tf.layers' dense uses) runs here too, the bias and
+ * activation applied as each output is written, for a bias of one value or one per column and the
+ * activations linear, relu, relu6, elu, leakyrelu and sigmoid; prelu and other biases go to tfjs.
  */
 
 export const MATMUL_KERNELS = ['tfjs', 'converge'] as const
@@ -97,17 +98,48 @@ function loadBTile(transposeB: boolean, vec4: boolean): string {
 }
 
 /**
+ * _FusedMatMul's epilogue, applied as tfjs applies it: the bias added, then the activation.
+ * Each formula is the one tfjs's CPU backend uses (leakyrelu's alpha comes as a uniform).
+ */
+const ACTIVATIONS = {
+  linear: 'v',
+  relu: 'max(v, 0.0)',
+  relu6: 'clamp(v, 0.0, 6.0)',
+  elu: 'select(exp(v) - 1.0, v, v >= 0.0)',
+  leakyrelu: 'select(d.alpha * v, v, v >= 0.0)',
+  sigmoid: '1.0 / (1.0 + exp(-v))',
+} as const
+type Activation = keyof typeof ACTIVATIONS
+
+export interface Epilogue {
+  /** A bias of one value, or of one per output column (shape [n] or [1, n]), and its storage type. */
+  readonly bias: { readonly shape: 'scalar' | 'row'; readonly type: string } | null
+  readonly activation: Activation
+}
+const NO_EPILOGUE: Epilogue = { bias: null, activation: 'linear' }
+
+/**
  * The WGSL for one layout. `a` holds A (m×k) or, transposed, Aᵀ stored k×m; `b` holds B (k×n) or
  * Bᵀ stored n×k. Element types are the inputs' storage types (see `storageType`), read as f32;
  * an input loaded by vec4 is bound as array<vec4<f32>>.
  */
-export function sgemmShader(transposeA: boolean, transposeB: boolean, aType: string, bType: string, loads: SgemmLoads = { vec4A: false, vec4B: false }): string {
+export function sgemmShader(
+  transposeA: boolean,
+  transposeB: boolean,
+  aType: string,
+  bType: string,
+  loads: SgemmLoads = { vec4A: false, vec4B: false },
+  epilogue: Epilogue = NO_EPILOGUE,
+): string {
+  const bias = epilogue.bias === null ? '' : epilogue.bias.shape === 'scalar' ? ' + f32(bias[0])' : ' + f32(bias[c])'
   return /* wgsl */ `
-struct Dims { m: u32, k: u32, n: u32, strideA: u32, strideB: u32 }
+struct Dims { m: u32, k: u32, n: u32, strideA: u32, strideB: u32, alpha: f32 }
 @group(0) @binding(0) var<storage, read_write> out: array<f32>;
 @group(0) @binding(1) var<storage, read> a: array<${loads.vec4A ? 'vec4<f32>' : aType}>;
 @group(0) @binding(2) var<storage, read> b: array<${loads.vec4B ? 'vec4<f32>' : bType}>;
 @group(0) @binding(3) var<uniform> d: Dims;
+${epilogue.bias === null ? '' : `@group(0) @binding(4) var<storage, read> bias: array<${epilogue.bias.type}>;`}
+fn activation(v: f32) -> f32 { return ${ACTIVATIONS[epilogue.activation]}; }
 var<workgroup> As: array<f32, ${TILE_K * TILE_M}>;
 var<workgroup> Bs: array<vec4<f32>, ${(TILE_K * TILE_N) / 4}>;
 
@@ -136,7 +168,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wg:
     if (r >= d.m) { break; }
     for (var j = 0u; j < 4u; j = j + 1u) {
       let c = col0 + lid.x * 4u + j;
-      if (c < d.n) { out[baseOut + r * d.n + c] = acc[i][j]; }
+      if (c < d.n) { out[baseOut + r * d.n + c] = activation(acc[i][j]${bias}); }
     }
   }
 }
@@ -145,14 +177,15 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wg:
 
 const pipelines = new WeakMap<GpuDeviceLike, Map<string, GpuComputePipelineLike>>()
 
-function pipelineFor(device: GpuDeviceLike, transposeA: boolean, transposeB: boolean, aType: string, bType: string, loads: SgemmLoads): GpuComputePipelineLike {
+function pipelineFor(device: GpuDeviceLike, transposeA: boolean, transposeB: boolean, aType: string, bType: string, loads: SgemmLoads, epilogue: Epilogue): GpuComputePipelineLike {
   let byKey = pipelines.get(device)
   if (!byKey) pipelines.set(device, (byKey = new Map()))
-  const key = `${transposeA ? 'Aᵀ' : 'A'}${transposeB ? 'Bᵀ' : 'B'} ${loads.vec4A ? 'vec4' : aType} ${loads.vec4B ? 'vec4' : bType}`
+  const fused = epilogue.bias ? ` bias ${epilogue.bias.shape} ${epilogue.bias.type}` : ''
+  const key = `${transposeA ? 'Aᵀ' : 'A'}${transposeB ? 'Bᵀ' : 'B'} ${loads.vec4A ? 'vec4' : aType} ${loads.vec4B ? 'vec4' : bType}${fused} ${epilogue.activation}`
   let p = byKey.get(key)
   if (!p) {
     const label = `converge sgemm ${key}`
-    const code = sgemmShader(transposeA, transposeB, aType, bType, loads)
+    const code = sgemmShader(transposeA, transposeB, aType, bType, loads, epilogue)
     p = device.createComputePipeline({ layout: 'auto', compute: { module: device.createShaderModule({ code, label }), entryPoint: 'main' }, label })
     byKey.set(key, p)
   }
@@ -208,7 +241,7 @@ function plan(a: Info, b: Info, transposeA: boolean, transposeB: boolean, maxGro
 const counts = { sgemm: 0, tfjs: 0, vec4A: 0, vec4B: 0 }
 
 /**
- * How many BatchMatMul calls the SGEMM ran (and of those, how many read A and B by vec4) and how
+ * How many BatchMatMul and _FusedMatMul calls the SGEMM ran (and of those, how many read A and B by vec4) and how
  * many it passed to tfjs's kernel since the last reset, while 'converge' was in place: shows
  * whether a model's matmuls actually run here.
  */
@@ -224,8 +257,24 @@ interface BatchMatMulArgs {
   attrs?: tf.NamedAttrMap
 }
 
-/** Runs the SGEMM, or returns null when the problem is one it leaves to tfjs. */
-function sgemm({ inputs, backend, attrs }: BatchMatMulArgs): Info | null {
+/**
+ * _FusedMatMul's bias and activation as the epilogue runs them, or null when they are ones it
+ * leaves to tfjs: prelu (its weights broadcast), a bias other than one value or one per column.
+ */
+function epilogueOf(backend: WebgpuBackendLike, inputs: tf.NamedTensorInfoMap, attrs: tf.NamedAttrMap | undefined, n: number): Epilogue | null {
+  const activation = String(attrs?.activation ?? 'linear')
+  if (!(activation in ACTIVATIONS) || inputs.preluActivationWeights) return null
+  const bias = inputs.bias
+  if (!bias) return { bias: null, activation: activation as Activation }
+  if (bias.dtype !== 'float32' || bias.shape.length > 2) return null
+  const size = tf.util.sizeFromShape(bias.shape)
+  const shape = size === 1 ? 'scalar' : size === n && bias.shape.at(-1) === n ? 'row' : null
+  if (!shape) return null
+  return { bias: { shape, type: storageType(backend, bias) }, activation: activation as Activation }
+}
+
+/** Runs the SGEMM (with _FusedMatMul's epilogue when `fused`), or returns null when the problem is one it leaves to tfjs. */
+function sgemm({ inputs, backend, attrs }: BatchMatMulArgs, fused: boolean): Info | null {
   const b = activeWebgpuBackend()
   if (!b || b !== backend) return null
   const { a, b: bIn } = inputs as { a: Info; b: Info }
@@ -233,6 +282,9 @@ function sgemm({ inputs, backend, attrs }: BatchMatMulArgs): Info | null {
   const transposeB = Boolean(attrs?.transposeB)
   const p = plan(a, bIn, transposeA, transposeB, b.device.limits.maxComputeWorkgroupsPerDimension)
   if (!p) return null
+  const epilogue = fused ? epilogueOf(b, inputs, attrs, p.n) : NO_EPILOGUE
+  if (!epilogue) return null
+  const inputsUsed = epilogue.bias ? [a, bIn, inputs.bias!] : [a, bIn]
   const [aType, bType] = [storageType(b, a), storageType(b, bIn)]
   // vec4 loads run along A's k (Aᵀ: m) and B's n (Bᵀ: k): that length a multiple of 4 keeps every vec4 aligned and whole
   const loads: SgemmLoads = {
@@ -241,17 +293,19 @@ function sgemm({ inputs, backend, attrs }: BatchMatMulArgs): Info | null {
   }
   counts.vec4A += Number(loads.vec4A)
   counts.vec4B += Number(loads.vec4B)
-  const pipeline = pipelineFor(b.device, transposeA, transposeB, aType, bType, loads)
+  const pipeline = pipelineFor(b.device, transposeA, transposeB, aType, bType, loads, epilogue)
   const out = (b as unknown as { makeTensorInfo(shape: number[], dtype: tf.DataType): Info }).makeTensorInfo(p.outShape, 'float32')
-  const buffers = [out, a, bIn].map((t) => bufferOf(b, t))
+  const buffers = [out, ...inputsUsed].map((t) => bufferOf(b, t))
   const strideA = p.batchA === 1 ? 0 : p.m * p.k
   const strideB = p.batchB === 1 ? 0 : p.k * p.n
-  const dims = uniformBuffer(b, new Float32Array(Uint32Array.of(p.m, p.k, p.n, strideA, strideB, 0, 0, 0).buffer))
-  const group = b.device.createBindGroup({
-    layout: pipeline.getBindGroupLayout(0),
-    entries: [...buffers.map((buffer, binding) => ({ binding, resource: { buffer } })), { binding: 3, resource: { buffer: dims } }],
-  })
-  for (const t of [out, a, bIn]) b.commandQueueOwnedIds.add(t.dataId)
+  const dims = new Uint32Array(8)
+  dims.set([p.m, p.k, p.n, strideA, strideB])
+  new Float32Array(dims.buffer)[5] = Number(attrs?.leakyreluAlpha ?? 0.2)
+  const uniform = uniformBuffer(b, new Float32Array(dims.buffer))
+  // bindings: 0 out, 1 a, 2 b, 3 the dimensions, 4 the bias
+  const entries = buffers.map((buffer, i) => ({ binding: i < 3 ? i : i + 1, resource: { buffer } }))
+  const group = b.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries: [...entries, { binding: 3, resource: { buffer: uniform } }] })
+  for (const t of [out, ...inputsUsed]) b.commandQueueOwnedIds.add(t.dataId)
   const pass = computePass(b)
   pass.setPipeline(pipeline)
   pass.setBindGroup(0, group)
@@ -260,42 +314,54 @@ function sgemm({ inputs, backend, attrs }: BatchMatMulArgs): Info | null {
   return out
 }
 
-/** tfjs's BatchMatMul kernel for webgpu, kept while ours is registered in its place. */
-let tfjsKernel: tf.KernelConfig | null = null
+/** The kernels the SGEMM stands in for; whether each is the fused one. */
+const KERNELS = { BatchMatMul: false, _FusedMatMul: true } as const
 
-/** Which kernel runs `BatchMatMul` on webgpu now. */
+/** tfjs's kernels for webgpu, kept while ours are registered in their place. */
+let tfjsKernels: tf.KernelConfig[] | null = null
+
+/** Which kernel runs `BatchMatMul` and `_FusedMatMul` on webgpu now. */
 export function activeMatmulKernel(): MatmulKernel {
-  return tfjsKernel ? 'converge' : 'tfjs'
+  return tfjsKernels ? 'converge' : 'tfjs'
 }
 
 /**
- * Puts converge's SGEMM in place of tfjs's `BatchMatMul` kernel on webgpu ('converge'), or tfjs's
- * back ('tfjs'). The gradient is tfjs's (registered per kernel name, not per backend), and it calls
- * matMul, so training runs through whichever kernel is in place. Needs tfjs-backend-webgpu imported.
+ * Puts converge's SGEMM in place of tfjs's `BatchMatMul` and `_FusedMatMul` kernels on webgpu
+ * ('converge'), or tfjs's back ('tfjs'). The gradients are tfjs's (registered per kernel name, not
+ * per backend), and they call matMul, so training runs through whichever kernel is in place.
+ * Needs tfjs-backend-webgpu imported.
  */
 export function setMatmulKernel(which: MatmulKernel): void {
   if (which === activeMatmulKernel()) return
   if (which === 'tfjs') {
-    tf.unregisterKernel('BatchMatMul', 'webgpu')
-    tf.registerKernel(tfjsKernel!)
-    tfjsKernel = null
+    for (const original of tfjsKernels!) {
+      tf.unregisterKernel(original.kernelName, 'webgpu')
+      tf.registerKernel(original)
+    }
+    tfjsKernels = null
     return
   }
-  const original = tf.getKernel('BatchMatMul', 'webgpu')
-  if (!original) throw new Error("setMatmulKernel: tfjs's webgpu backend has no BatchMatMul kernel registered (start it with useBackend('webgpu') first)")
-  tfjsKernel = original
-  tf.unregisterKernel('BatchMatMul', 'webgpu')
-  tf.registerKernel({
-    kernelName: 'BatchMatMul',
-    backendName: 'webgpu',
-    kernelFunc: ((args: BatchMatMulArgs) => {
-      const out = sgemm(args)
-      if (out) {
-        counts.sgemm++
-        return out
-      }
-      counts.tfjs++
-      return (original.kernelFunc as unknown as (x: BatchMatMulArgs) => Info)(args)
-    }) as unknown as tf.KernelFunc,
+  const originals = Object.keys(KERNELS).map((name) => {
+    const original = tf.getKernel(name, 'webgpu')
+    if (!original) throw new Error(`setMatmulKernel: tfjs's webgpu backend has no ${name} kernel registered (start it with useBackend('webgpu') first)`)
+    return original
   })
+  tfjsKernels = originals
+  for (const original of originals) {
+    const fused = KERNELS[original.kernelName as keyof typeof KERNELS]
+    tf.unregisterKernel(original.kernelName, 'webgpu')
+    tf.registerKernel({
+      kernelName: original.kernelName,
+      backendName: 'webgpu',
+      kernelFunc: ((args: BatchMatMulArgs) => {
+        const out = sgemm(args, fused)
+        if (out) {
+          counts.sgemm++
+          return out
+        }
+        counts.tfjs++
+        return (original.kernelFunc as unknown as (x: BatchMatMulArgs) => Info)(args)
+      }) as unknown as tf.KernelFunc,
+    })
+  }
 }

@@ -164,6 +164,82 @@ describe.skipIf(!runsShaders)(`converge SGEMM for BatchMatMul on webgpu (${runsS
     gpu.weights.forEach((w, i) => expectNear(w, cpu.weights[i]!, `weights ${i}`))
   })
 
+  it('runs tf.fused.matMul’s bias and activations as the CPU backend does; prelu and a full-matrix bias go to tfjs', async () => {
+    type Fused = { activation: 'linear' | 'relu' | 'relu6' | 'elu' | 'leakyrelu' | 'sigmoid' | 'prelu'; bias: number[] | null; transposeB?: boolean }
+    const cases: Fused[] = [
+      { activation: 'linear', bias: [19] },
+      { activation: 'relu', bias: [19] },
+      { activation: 'relu6', bias: [1, 19], transposeB: true },
+      { activation: 'elu', bias: [1] },
+      { activation: 'leakyrelu', bias: null },
+      { activation: 'sigmoid', bias: [19] },
+      { activation: 'prelu', bias: [19] },
+      { activation: 'relu', bias: [13, 19] },
+    ]
+    const run = async (c: Fused) => {
+      const aShape = [13, 36]
+      const bShape = c.transposeB ? [19, 36] : [36, 19]
+      const a = tf.tensor(values('fused a', aShape), aShape)
+      const b = tf.tensor(values('fused b', bShape), bShape)
+      const bias = c.bias ? tf.tensor(values('fused bias', c.bias), c.bias) : undefined
+      const preluActivationWeights = c.activation === 'prelu' ? tf.tensor(values('fused prelu', [19]), [19]) : undefined
+      const y = tf.fused.matMul({ a, b, transposeB: c.transposeB, bias, activation: c.activation, preluActivationWeights, leakyreluAlpha: 0.3 })
+      const out = Float32Array.from(await y.data())
+      tf.dispose([a, b, y, ...(bias ? [bias] : []), ...(preluActivationWeights ? [preluActivationWeights] : [])])
+      return out
+    }
+    for (const c of cases) {
+      await useBackend('cpu')
+      const cpu = await run(c)
+      await converge()
+      sgemmCounts(true)
+      const before = tf.memory().numTensors
+      const gpu = await run(c)
+      expect(tf.memory().numTensors).toBe(before)
+      // a bias of shape [13, 19] is one value per output element: not one the epilogue reads
+      const handled = c.activation !== 'prelu' && !(c.bias?.length === 2 && c.bias[0] !== 1)
+      expect(sgemmCounts(), JSON.stringify(c)).toMatchObject(handled ? { sgemm: 1, tfjs: 0 } : { sgemm: 0, tfjs: 1 })
+      expectNear(gpu, cpu, JSON.stringify(c))
+    }
+  })
+
+  it('trains a tf.layers model (dense relu, then dense) to the CPU backend’s weights, its matmuls all here', async () => {
+    const run = async () => {
+      const model = tf.sequential({
+        layers: [
+          tf.layers.dense({ inputShape: [6], units: 8, activation: 'relu', kernelInitializer: tf.initializers.glorotNormal({ seed: 1 }), biasInitializer: tf.initializers.constant({ value: 0.1 }) }),
+          tf.layers.dense({ units: 3, kernelInitializer: tf.initializers.glorotNormal({ seed: 2 }) }),
+        ],
+      })
+      model.compile({ optimizer: tf.train.sgd(0.05), loss: 'meanSquaredError' })
+      const x = tf.tensor(values('layers x', [16, 6]), [16, 6])
+      const y = tf.tensor(values('layers y', [16, 3]), [16, 3])
+      const counts: number[] = []
+      for (let epoch = 0; epoch < 3; epoch++) {
+        await model.fit(x, y, { epochs: 1, batchSize: 8, shuffle: false, verbose: 0 })
+        counts.push(tf.memory().numTensors)
+      }
+      const weights = await Promise.all(model.getWeights().map(async (w) => Float32Array.from(await w.data())))
+      const predicted = model.predict(x) as tf.Tensor
+      const predictions = Float32Array.from(await predicted.data())
+      tf.dispose([x, y, predicted])
+      model.dispose()
+      return { weights, predictions, counts }
+    }
+    await useBackend('cpu')
+    const cpu = await run()
+    await converge()
+    sgemmCounts(true)
+    const gpu = await run()
+    const c = sgemmCounts()
+    expect(c.tfjs).toBe(0)
+    // 6 batches of two dense layers forward and their gradients backward
+    expect(c.sgemm).toBeGreaterThanOrEqual(6 * 5)
+    expect(new Set(gpu.counts).size, `tensor counts per epoch ${gpu.counts}`).toBe(1)
+    gpu.weights.forEach((w, i) => expectNear(w, cpu.weights[i]!, `weight ${i}`))
+    expectNear(gpu.predictions, cpu.predictions, 'predictions')
+  })
+
   it('is off by default and after a start that does not ask for it; tfjs’s kernel is then the one registered', async () => {
     await useBackend('webgpu', { webgpu: found!.options })
     const tfjs = tf.getKernel('BatchMatMul', 'webgpu')!.kernelFunc
