@@ -31,7 +31,7 @@ export const webgpuOptionsSchema = z
     featureLevel: z.enum(WEBGPU_FEATURE_LEVELS).optional(),
     /** tfjs-backend-webgpu flags, e.g. { WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE: 15 }, over core's defaults (webgpu-tfjs-flags.ts). */
     /**
-     * The kernel behind tf.matMul on webgpu: 'tfjs' (default) or 'converge', a tiled SGEMM
+     * The kernel behind tf.matMul and tf.fused.matMul on webgpu: 'tfjs' (default) or 'converge', a tiled SGEMM
      * (webgpu-sgemm.ts; not measured on a GPU, see docs/performance.md). Set on every start.
      */
     matmul: z.enum(MATMUL_KERNELS).optional(),
