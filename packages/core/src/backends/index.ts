@@ -25,6 +25,7 @@ export { runOnCpu } from './cpu-fallback.js'
 export { releaseWebgpu, webgpuRunning, type WebgpuAdapterInfo } from './webgpu.js'
 export {
   resolveDawnSettings,
+  resolveMatmulKernel,
   webgpuOptionsSchema,
   DEFAULT_DAWN_FLAGS,
   WEBGPU_FEATURE_LEVELS,

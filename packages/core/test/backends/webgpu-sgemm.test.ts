@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs'
 import { describe, expect, it } from 'vitest'
 import { ConfigError, createRng, useBackend } from '../../src/index.js'
-import { activeMatmulKernel, resolveDawnSettings, sgemmCounts } from '../../src/backends/index.js'
+import { activeMatmulKernel, resolveDawnSettings, resolveMatmulKernel, sgemmCounts } from '../../src/backends/index.js'
 import { mismatches } from './kernel-check.js'
 import { findAdapter } from './webgpu-adapter.js'
 
@@ -257,6 +257,15 @@ describe.skipIf(!runsShaders)(`converge SGEMM for BatchMatMul on webgpu (${runsS
 })
 
 describe('webgpu matmul option', () => {
+  it('comes from the option, then CONVERGE_WEBGPU_MATMUL, then is tfjs’s; a bad environment value is a ConfigError', () => {
+    expect(resolveMatmulKernel({}, {})).toBe('tfjs')
+    expect(resolveMatmulKernel({}, { CONVERGE_WEBGPU_MATMUL: 'converge' })).toBe('converge')
+    expect(resolveMatmulKernel({ matmul: 'tfjs' }, { CONVERGE_WEBGPU_MATMUL: 'converge' })).toBe('tfjs')
+    expect(resolveMatmulKernel({ matmul: 'converge' }, {})).toBe('converge')
+    expect(() => resolveMatmulKernel({}, { CONVERGE_WEBGPU_MATMUL: 'fast' })).toThrow(ConfigError)
+    expect(() => resolveMatmulKernel({}, { CONVERGE_WEBGPU_MATMUL: 'fast' })).toThrow(/CONVERGE_WEBGPU_MATMUL/)
+  })
+
   it('an unknown kernel name is a ConfigError naming the option', async () => {
     await expect(useBackend('webgpu', { webgpu: { matmul: 'fast' as never } })).rejects.toThrow(ConfigError)
     await expect(useBackend('webgpu', { webgpu: { matmul: 'fast' as never } })).rejects.toThrow(/matmul/)
