@@ -11,7 +11,7 @@ import {
 } from './webgpu-device.js'
 
 /**
- * A tiled float32 matrix multiply (SGEMM) for tfjs's `BatchMatMul` kernel on WebGPU, used only when
+ * A tiled float32 matrix multiply (SGEMM) for tfjs's `BatchMatMul` and `_FusedMatMul` on WebGPU, used only when
  * asked for: `useBackend('webgpu', { webgpu: { matmul: 'converge' } })`. tfjs's own kernel stays the
  * default because no GPU was at hand to show where this one is faster (docs/performance.md).
  *
