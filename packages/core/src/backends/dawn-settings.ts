@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { MATMUL_KERNELS, type MatmulKernel } from './webgpu-sgemm.js'
 import { parseOptions } from '../parse-options.js'
 
 /**
@@ -29,6 +30,12 @@ export const webgpuOptionsSchema = z
     /** Default: CONVERGE_WEBGPU_FEATURE_LEVEL, else compatibility on OpenGL, core elsewhere. */
     featureLevel: z.enum(WEBGPU_FEATURE_LEVELS).optional(),
     /** tfjs-backend-webgpu flags, e.g. { WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE: 15 }, over core's defaults (webgpu-tfjs-flags.ts). */
+    /**
+     * The kernel behind tf.matMul and tf.fused.matMul on webgpu: 'tfjs' or 'converge', a tiled SGEMM
+     * (webgpu-sgemm.ts; not measured on a GPU, see docs/performance.md). Default: CONVERGE_WEBGPU_MATMUL,
+     * else 'tfjs'. Set on every start.
+     */
+    matmul: z.enum(MATMUL_KERNELS).optional(),
     tfjsFlags: z.record(z.string().regex(/^WEBGPU_[A-Z0-9_]+$/, 'expected a tfjs webgpu flag name, e.g. WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE'), z.union([z.number(), z.boolean()])).optional(),
   })
   .strict()
@@ -66,4 +73,16 @@ export function resolveDawnSettings(options: WebgpuOptions = {}, env: NodeJS.Pro
   const featureLevel = o.featureLevel ?? fromEnv.CONVERGE_WEBGPU_FEATURE_LEVEL ?? (openGl ? 'compatibility' : 'core')
   const eglPlatform = openGl && !env.EGL_PLATFORM ? 'surfaceless' : null
   return { flags, featureLevel, eglPlatform }
+}
+
+const matmulEnvSchema = z.object({ CONVERGE_WEBGPU_MATMUL: z.enum(MATMUL_KERNELS).optional() })
+
+/**
+ * The matmul kernel from `options`, then CONVERGE_WEBGPU_MATMUL (so that `train()`, which starts
+ * webgpu without options, can use the SGEMM), then 'tfjs'.
+ */
+export function resolveMatmulKernel(options: WebgpuOptions = {}, env: NodeJS.ProcessEnv = process.env): MatmulKernel {
+  const o = parseOptions(webgpuOptionsSchema, options, 'webgpu options')
+  const fromEnv = parseOptions(matmulEnvSchema, { CONVERGE_WEBGPU_MATMUL: env.CONVERGE_WEBGPU_MATMUL?.trim() || undefined }, 'webgpu environment')
+  return o.matmul ?? fromEnv.CONVERGE_WEBGPU_MATMUL ?? 'tfjs'
 }

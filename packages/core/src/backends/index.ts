@@ -25,6 +25,7 @@ export { runOnCpu } from './cpu-fallback.js'
 export { releaseWebgpu, webgpuRunning, type WebgpuAdapterInfo } from './webgpu.js'
 export {
   resolveDawnSettings,
+  resolveMatmulKernel,
   webgpuOptionsSchema,
   DEFAULT_DAWN_FLAGS,
   WEBGPU_FEATURE_LEVELS,
@@ -38,3 +39,4 @@ export { countWebgpuCalls, type WebgpuCallCounter, type WebgpuCallCounts } from 
 export { installBindGroupCache, bindGroupCacheStats, DEFAULT_BIND_GROUP_CACHE_CAPACITY, type BindGroupCacheStats } from './webgpu-bind-groups.js'
 export { webgpuSoftmaxCrossEntropy, registerSoftmaxCrossEntropyKernels, SOFTMAX_CE_KERNEL, SOFTMAX_CE_GRAD_KERNEL } from './webgpu-softmax-ce.js'
 export { DEFAULT_WEBGPU_TFJS_FLAGS, applyWebgpuTfjsFlags } from './webgpu-tfjs-flags.js'
+export { setMatmulKernel, activeMatmulKernel, sgemmCounts, sgemmShader, MATMUL_KERNELS, type MatmulKernel } from './webgpu-sgemm.js'

@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs'
 import { BackendError } from '../errors.js'
-import { resolveDawnSettings, type DawnSettings, type WebgpuFeatureLevel, type WebgpuOptions } from './dawn-settings.js'
+import { resolveDawnSettings, resolveMatmulKernel, type DawnSettings, type WebgpuFeatureLevel, type WebgpuOptions } from './dawn-settings.js'
 import { isInstalled } from './installed.js'
 import { installBindGroupCache } from './webgpu-bind-groups.js'
+import { setMatmulKernel } from './webgpu-sgemm.js'
 import { applyWebgpuTfjsFlags } from './webgpu-tfjs-flags.js'
 
 /**
@@ -17,6 +18,7 @@ import { applyWebgpuTfjsFlags } from './webgpu-tfjs-flags.js'
  *   reads fail with a BackendError that says to read with `await tensor.data()`.
  * - tfjs-backend-webgpu's flags get core's defaults and then `options.tfjsFlags` on every start
  *   (webgpu-tfjs-flags.ts).
+ * - `options.matmul` (else CONVERGE_WEBGPU_MATMUL) picks tfjs's matmul kernels or converge's SGEMM on every start (webgpu-sgemm.ts).
  * - tfjs makes a new bind group for every dispatch; the device gets a bind-group cache
  *   (webgpu-bind-groups.ts) unless CONVERGE_WEBGPU_BIND_GROUP_CACHE=0.
  */
@@ -176,6 +178,7 @@ export async function startWebgpuBackend(options: WebgpuOptions = {}): Promise<W
     }
     if (!(await tf.setBackend('webgpu'))) throw new BackendError("backend 'webgpu' cannot start: tfjs could not switch back to it")
     applyWebgpuTfjsFlags(options.tfjsFlags)
+    setMatmulKernel(resolveMatmulKernel(options))
     return started.adapter
   }
 
@@ -216,6 +219,7 @@ export async function startWebgpuBackend(options: WebgpuOptions = {}): Promise<W
   }
   guardSynchronousReads()
   applyWebgpuTfjsFlags(options.tfjsFlags)
+  setMatmulKernel(resolveMatmulKernel(options))
   if (process.env.CONVERGE_WEBGPU_BIND_GROUP_CACHE?.trim() !== '0') installBindGroupCache((tf.backend() as unknown as { device: object }).device)
   started = { key, adapter: info }
   return info
