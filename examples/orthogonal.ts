@@ -7,13 +7,13 @@
  * The rates are the ones the suite's tuning picked at quick size (see the package README).
  */
 import { train } from '@converge/core'
-import { charLmTransformer } from '@converge/tasks'
+import { charLmTransformer, SMALL_CHAR_LM_TRANSFORMER } from '@converge/tasks'
 import { adamw, muon, root } from '@converge/orthogonal'
-import { ADAM_PART_LR, ORTHOGONAL_TASK_OPTIONS } from '@converge/orthogonal/bench'
+import { ADAM_PART_LR } from '@converge/orthogonal/bench'
 
 const maxSteps = Number(process.argv[2] ?? 500)
-const task = charLmTransformer(ORTHOGONAL_TASK_OPTIONS)
-console.log(`char-LM transformer: target held-out loss <= ${task.target.value.toFixed(3)} nats/char (source floor + ${ORTHOGONAL_TASK_OPTIONS.targetExcess})`)
+const task = charLmTransformer(SMALL_CHAR_LM_TRANSFORMER)
+console.log(`char-LM transformer: target held-out loss <= ${task.target.value.toFixed(3)} nats/char (source floor + ${SMALL_CHAR_LM_TRANSFORMER.targetExcess})`)
 
 const arms = [
   { label: 'adamw (lr 4e-3)', trick: adamw(), adamLr: 4e-3 },

@@ -120,4 +120,4 @@ export const frugalSuite = defineSuite({
     'Learning rates per arm come from packages/tricks/frugal/bench/lr-sweep.ts (grid 1e-3, 3e-3, 1e-2): first run on seeds 1–2, then, for the quick arms (adam, frugal-svd, rho0), repeated on tuning seeds 1001–1002, disjoint from the reported seeds, which chose the same rates (see the package README).',
 })
 
-export { frugalTransformerSuite, FRUGAL_TRANSFORMER_TASK_OPTIONS, FRUGAL_TRANSFORMER_LR_GRID } from './transformer-suite.js'
+export { frugalTransformerSuite, FRUGAL_TRANSFORMER_LR_GRID } from './transformer-suite.js'

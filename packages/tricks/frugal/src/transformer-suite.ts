@@ -11,7 +11,6 @@ import { collectStateBytes } from './bench-suite.js'
  * gate and up (32×88), down (88×32); embeddings, positions, norm gains and the head (≈ 10% of the
  * parameters) stay on Adam, as in the paper's LLaMA runs.
  */
-export const FRUGAL_TRANSFORMER_TASK_OPTIONS = SMALL_CHAR_LM_TRANSFORMER // shared with the Muon/ROOT suites
 
 /**
  * One grid for every arm (same search space and budget), a factor 2 apart around Adam's usual rate.
@@ -33,7 +32,7 @@ function arm(name: string, description: string, make: () => Trick, grid = FRUGAL
   }
 }
 
-const task = () => charLmTransformer(FRUGAL_TRANSFORMER_TASK_OPTIONS)
+const task = () => charLmTransformer(SMALL_CHAR_LM_TRANSFORMER) // shared with the Muon/ROOT suites
 let target: Target | null = null
 /** The task's own target (held-out loss ≤ source floor + 0.3), built when the suite is planned. */
 const explicitTarget = (): TargetSpec => ({ kind: 'explicit', target: (target ??= task().target) })

@@ -5,12 +5,9 @@ import { gradientSpikes } from './gradient-spikes.js'
 import { adamw, muon, root, type OrthogonalTrick } from './tricks.js'
 import { adamwStateBytes } from './state-bytes.js'
 
-/**
- * The small LLaMA-style char-LM shared with FRUGAL's transformer suite (`SMALL_CHAR_LM_TRANSFORMER`).
- * Muon's hidden matrices: per layer q, k, v, o (32×32), gate and up (32×88), down (88×32);
- * embedding, positions, norm gains and head stay on AdamW.
- */
-export const ORTHOGONAL_TASK_OPTIONS = SMALL_CHAR_LM_TRANSFORMER
+// The task: SMALL_CHAR_LM_TRANSFORMER from @converge/tasks, shared with FRUGAL's transformer suite.
+// Muon's hidden matrices: per layer q, k, v, o (32×32), gate and up (32×88), down (88×32);
+// embedding, positions, norm gains and head stay on AdamW.
 
 /**
  * Learning rate of the AdamW parameters (embeddings, gains, head) in the Muon/ROOT arms: the rate
@@ -87,7 +84,7 @@ const sizes = {
   full: { seeds: 8, tuningSeeds: 2, maxSteps: 1500, evalEvery: 25 },
 } as const
 
-const task = () => charLmTransformer(ORTHOGONAL_TASK_OPTIONS)
+const task = () => charLmTransformer(SMALL_CHAR_LM_TRANSFORMER)
 let target: Target | null = null
 /** The task's own target (source floor + 0.3), built once when a suite is planned, not at import. */
 const explicitTarget = (): TargetSpec => ({ kind: 'explicit', target: (target ??= task().target) })

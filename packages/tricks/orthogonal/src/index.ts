@@ -3,7 +3,6 @@ export { OrthogonalOptimizer } from './orthogonal-optimizer.js'
 export {
   orthogonalOptionsSchema,
   orthogonalOptimizerConfigSchema,
-  ORTHOGONAL_ALWAYS_ADAM,
   MATRIX_RULES,
   COEFFICIENT_SETS,
   type OrthogonalOptions,

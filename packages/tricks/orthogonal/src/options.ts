@@ -2,8 +2,6 @@ import { DEFAULT_ALWAYS_ADAM } from '@converge/core'
 import { z } from 'zod'
 import { SHAPE_SCALES } from './shape-scale.js'
 
-/** Names that stay on AdamW by default: the core's routing default (embeddings, positions, norms, head). */
-export const ORTHOGONAL_ALWAYS_ADAM = DEFAULT_ALWAYS_ADAM
 
 /** How hidden matrices are updated: orthogonalized momentum (Muon/ROOT), or AdamW like the rest (baselines). */
 export const MATRIX_RULES = ['orthogonal', 'adamw'] as const
@@ -49,7 +47,7 @@ const settingsShape = {
   /** Regular expression: only matching variables may be routed as matrices. */
   include: regexString('include').default('.*'),
   /** Regular expression: matching variables always get AdamW. */
-  alwaysAdam: regexString('alwaysAdam').default(ORTHOGONAL_ALWAYS_ADAM),
+  alwaysAdam: regexString('alwaysAdam').default(DEFAULT_ALWAYS_ADAM),
   /** When no name marks a head, keep the last matrix (in variable order) on AdamW as the head. */
   headByShape: z.boolean().default(false),
   /** Route conv kernels [kh, kw, in, out] as [kh·kw·in, out] matrices (Muon's flattening). */

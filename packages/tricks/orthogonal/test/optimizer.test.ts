@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { createRng, routeParameters } from '@converge/core'
-import { absPercentile, clipAtPercentile, ORTHOGONAL_ALWAYS_ADAM, OrthogonalOptimizer, shapeScale } from '../src/index.js'
+import { DEFAULT_ALWAYS_ADAM } from '@converge/core'
+import { absPercentile, clipAtPercentile, OrthogonalOptimizer, shapeScale } from '../src/index.js'
 import { gradMap, localName, makeVariables, maxAbsDiff, randomGrads, step, values } from './helpers.js'
 
 beforeAll(async () => {
@@ -31,7 +32,7 @@ describe('routing (the core’s routeParameters with this package’s always-Ada
     ]
     const routes = routeParameters(
       names.map(([name, shape]) => ({ name, shape })),
-      { alwaysAdam: ORTHOGONAL_ALWAYS_ADAM, flattenKernels: true },
+      { alwaysAdam: DEFAULT_ALWAYS_ADAM, flattenKernels: true },
     )
     const roles = Object.fromEntries(routes.map((r) => [r.name.slice(5), r.role === 'matrix' ? `${r.rows}x${r.cols}` : r.reason]))
     expect(roles).toEqual({
