@@ -67,6 +67,10 @@ function checkSuite(s: BenchSuite): void {
       const unknownArms = c.arms.filter((a: unknown) => !armNames.includes(a as string))
       if (unknownArms.length) throw new ConfigError(`${where}: sizes.${size}.arms names no arm ${unknownArms.map((a: unknown) => JSON.stringify(a)).join(', ')} (arms: ${armNames.join(', ')})`)
     }
+    if (c.stopAtTarget !== undefined && typeof c.stopAtTarget !== 'boolean') throw new ConfigError(`${where}: sizes.${size}.stopAtTarget must be true or false`)
+    if (c.stopAtTarget && s.target?.kind !== 'explicit') {
+      throw new ConfigError(`${where}: sizes.${size}.stopAtTarget needs target { kind: 'explicit' } (a target from the baseline is known only after the baseline's runs)`)
+    }
   }
   const t = s.target
   if (!t || (t.kind !== 'explicit' && t.kind !== 'fromBaseline')) throw new ConfigError(`${where}: target must be { kind: 'explicit', target } or { kind: 'fromBaseline', margin }`)

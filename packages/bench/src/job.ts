@@ -25,6 +25,8 @@ export interface RunJob {
   readonly evalEvery: number
   readonly backend: BackendName
   readonly tunedWasm: boolean
+  /** End the run at the suite's explicit target instead of at `maxSteps`. */
+  readonly stopAtTarget?: boolean
   /** Hash of the settings (task, tricks and options at `hp`, optimizer, budget, backend). */
   readonly configHash: string
   /** Hash of the source code the run executes (see source-hash.ts). */

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process'
 import { readFileSync, rmSync } from 'node:fs'
 import * as tf from '@tensorflow/tfjs'
-import { checkpointHistory, listCheckpoints, NonFiniteLossError, stepsToTarget, train, type BackendInfo, type BackendName, type EvalRecord, type Trick } from '@converge/core'
+import { checkpointHistory, listCheckpoints, NonFiniteLossError, stepsToTarget, train, type BackendInfo, type BackendName, type EvalRecord, type Target, type Trick } from '@converge/core'
 import { configHash, RECORD_FORMAT, type RunRecord } from './records.js'
 import type { RunJob } from './job.js'
 import { armOptimizer, type ArmSpec, type BenchSize, type BenchSuite, type Hyperparams } from '@converge/core/suite'
@@ -22,6 +22,8 @@ export interface RunSettings {
   readonly evalEvery: number
   readonly backend: BackendName
   readonly tunedWasm: boolean
+  /** End the run at the suite's explicit target (`SizeConfig.stopAtTarget`). */
+  readonly stopAtTarget?: boolean
 }
 
 /**
@@ -44,6 +46,7 @@ export function armConfigHash(suite: BenchSuite, arm: ArmSpec, hp: Hyperparams, 
     evalEvery: job.evalEvery,
     backend: job.backend,
     tunedWasm: job.tunedWasm,
+    ...(job.stopAtTarget ? { stopAtTarget: true } : {}),
   })
 }
 
@@ -75,6 +78,12 @@ function gitRevision(): string | null {
   return gitCache
 }
 
+/** Train options that end a run at the suite's explicit target (the config check guarantees one). */
+function stopAt(suite: BenchSuite): { target: Target; stopAtTarget: true } {
+  if (suite.target.kind !== 'explicit') throw new RangeError(`suite "${suite.name}": stopAtTarget needs an explicit target`)
+  return { target: suite.target.target, stopAtTarget: true }
+}
+
 /**
  * Runs one (arm, seed) of a suite and returns its record. A run whose loss turns non-finite is a
  * result, not a failure: it is recorded as diverged and counts as not reaching the target.
@@ -103,6 +112,7 @@ export async function runOne(suite: BenchSuite, job: RunJob, onProgress: Progres
       evalEvery: job.evalEvery,
       backend: job.backend,
       tunedWasm: job.tunedWasm,
+      ...(job.stopAtTarget ? stopAt(suite) : {}),
       ...(optimizer ? { optimizer } : {}),
       ...checkpoint,
       onStep: (r, ctx) => {

@@ -102,6 +102,7 @@ function settingsOf(suite: BenchSuite, options: AblationOptions): { settings: Ru
       evalEvery: options.evalEvery ?? cfg.evalEvery,
       backend: options.backend ?? 'auto',
       tunedWasm: options.tunedWasm ?? true,
+      ...(cfg.stopAtTarget ? { stopAtTarget: true } : {}),
     },
     seeds: options.seeds ?? cfg.seeds,
     tuningSeeds: cfg.tuningSeeds ?? DEFAULT_TUNING_SEEDS,

@@ -78,6 +78,7 @@ describe('converge-bench CLI', () => {
       ['bad sizes', suiteWith(`sizes: { quick: { seeds: 0, maxSteps: 10, evalEvery: 5 }, full: tinySuite.sizes.full }`), /sizes\.quick\.seeds must be a positive integer/],
       ['a size naming an unknown arm', suiteWith(`sizes: { quick: { ...tinySuite.sizes.quick, arms: ['nope'] }, full: tinySuite.sizes.full }`), /sizes\.quick\.arms names no arm "nope" \(arms: adam, slow-sgd\)/],
       ['a bad target', suiteWith(`target: { kind: 'fromBaseline', margin: 2 }`), /target\.margin must be a number in \[0, 1\)/],
+      ['stopAtTarget with a target from the baseline', suiteWith(`sizes: { quick: { ...tinySuite.sizes.quick, stopAtTarget: true }, full: tinySuite.sizes.full }`), /sizes\.quick\.stopAtTarget needs target \{ kind: 'explicit' \}/],
       ['a config that throws', `throw new Error('boom at load')\n`, /the config failed to load: boom at load/],
       ['a syntax error', `export default { suites: [ \n`, /the config failed to load/],
       ['a missing import', `import { nope } from './no-such-module.js'\nexport default { suites: [nope] }\n`, /the config failed to load/],

@@ -51,6 +51,23 @@ describe('runAblation', () => {
     expect(rec.configHash).toMatch(/^[0-9a-f]{16}$/)
   })
 
+  it('stopAtTarget ends each run at its first evaluation on the explicit target, with the same steps-to-target', async () => {
+    const target = { kind: 'explicit' as const, target: { metric: 'accuracy', direction: 'max' as const, value: 0.3 } }
+    const pinned = { ...tinySuite, target, arms: tinySuite.arms.slice(0, 1) }
+    const stopping = { ...pinned, sizes: { ...pinned.sizes, quick: { ...pinned.sizes.quick, stopAtTarget: true } } }
+    const full = await runAblation(pinned, { out: tmp(), backend: 'cpu', plots: false, seeds: 2, sourceHash: SRC })
+    const early = await runAblation(stopping, { out: tmp(), backend: 'cpu', plots: false, seeds: 2, sourceHash: SRC })
+    for (const [i, rec] of early.records.entries()) {
+      const reachedAt = full.records[i]!.result.history.find((h) => h.metrics.accuracy! >= 0.3)!.step
+      expect(reachedAt).toBeLessThan(40)
+      expect(rec.result.stopReason).toBe('target reached')
+      expect(rec.result.steps).toBe(reachedAt)
+      expect(rec.result.history.at(-1)!.step).toBe(reachedAt)
+      expect(rec.configHash).not.toBe(full.records[i]!.configHash) // a stopped run is not reused as a full one
+    }
+    expect(early.summary!.arms[0]!.medianSteps).toBe(full.summary!.arms[0]!.medianSteps)
+  })
+
   it('resumes: completed runs are skipped, a half-written last line is cut off and that run redone', async () => {
     const out = tmp()
     await runAblation(tinySuite, { out, backend: 'cpu', plots: false, arms: ['adam'], seeds: 2, sourceHash: SRC })

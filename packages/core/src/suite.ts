@@ -61,6 +61,13 @@ export interface SizeConfig {
    * comparisons it can afford, while the full size runs every arm.
    */
   readonly arms?: readonly string[]
+  /**
+   * End each run at its first evaluation that meets the suite's target (AlgoPerf's rule), instead
+   * of training to `maxSteps`: steps-to-target are the same, the compute is not spent past it.
+   * Needs an `explicit` target (a target from the baseline is known only after the baseline ran);
+   * columns read at the end of a run (final metrics, `collect`) are then values at the stop.
+   */
+  readonly stopAtTarget?: boolean
 }
 
 /** How the target is set: pinned, or from the baseline arm's median best value loosened by `margin`. */
