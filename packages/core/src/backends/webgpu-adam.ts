@@ -11,6 +11,7 @@ import {
   type GpuDeviceLike,
   type WebgpuBackendLike,
 } from './webgpu-device.js'
+import type { LossGuardedOptimizer } from './loss-guard.js'
 
 /**
  * tfjs's Adam, with the update done on WebGPU by one compute dispatch per variable that rewrites
@@ -107,7 +108,7 @@ interface NamedTensor {
 }
 type Gradients = tf.NamedTensorMap | NamedTensor[]
 
-export class WebgpuAdamOptimizer extends tf.AdamOptimizer {
+export class WebgpuAdamOptimizer extends tf.AdamOptimizer implements LossGuardedOptimizer {
   /** A loss tensor whose first element decides, on the GPU, whether the next step is applied at all. */
   private guard: tf.Tensor | null = null
 
@@ -146,6 +147,11 @@ export class WebgpuAdamOptimizer extends tf.AdamOptimizer {
   guardNextStep(loss: tf.Tensor): void {
     if (loss.dtype !== 'float32' || loss.size < 1) throw new TypeError(`guardNextStep: expected a float32 tensor holding the loss first, got ${loss.dtype} of size ${loss.size}`)
     this.guard = loss
+  }
+
+  /** The loop's check before guardNextStep (loop/deferred-loss.ts): every fused step honours the guard. */
+  canGuardStep(variableGradients: Gradients): boolean {
+    return this.canFuse(variableGradients)
   }
 
   /** Whether applyGradients(variableGradients) would run the fused kernel now (on webgpu, float32 variables and gradients). */
