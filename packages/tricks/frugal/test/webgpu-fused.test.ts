@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs'
 import { describe, expect, it } from 'vitest'
-import { createRng, useBackend } from '@converge/core'
+import { NonFiniteLossError, createRng, syntheticClassification, train, useBackend, type TaskDefinition, type TaskInstance, type Trick } from '@converge/core'
 import { countWebgpuCalls, resolveDawnSettings } from '@converge/core/backends'
 import { findWebgpuAdapter } from '@converge/core/testing'
-import { FrugalOptimizer, type FrugalOptimizerConfig, type StateFreeRule, type Subspace } from '../src/index.js'
+import { FrugalOptimizer, frugal, type FrugalOptimizerConfig, type StateFreeRule, type Subspace } from '../src/index.js'
 import { gradMap, localName, makeVariables, randomGrads } from './helpers.js'
 
 const found = await findWebgpuAdapter()
@@ -244,5 +244,60 @@ describe.skipIf(!runsShaders)(`FRUGAL's fused kernels on webgpu (${runsShaders ?
     } finally {
       counter.stop()
     }
+  })
+})
+
+/** The task, with every forward pass keeping a copy of the weights it ran on (read after the run). */
+function recordingTask(seen: tf.Tensor[][]): TaskDefinition {
+  const base = syntheticClassification({ features: 6, hidden: 10, trainSize: 64, evalSize: 16, batchSize: 16 }) as unknown as TaskDefinition
+  return {
+    ...base,
+    async create(args) {
+      const inst = (await base.create(args)) as TaskInstance
+      const forward = inst.forward.bind(inst)
+      inst.forward = (batch, ctx) => {
+        seen.push(inst.variables.map((v) => tf.keep(tf.mul(v, 1))))
+        return forward(batch, ctx)
+      }
+      return inst
+    },
+  }
+}
+
+/** A loss term that is NaN from step `at` on (1-based). */
+const poisonAt = (at: number): Trick => ({
+  name: 'poison',
+  loss: (ctx, parts) => ({ ...parts, bad: ctx.step + 1 >= at ? tf.scalar(Number.NaN) : tf.scalar(0) }),
+})
+
+describe.skipIf(!runsShaders)(`train() with FRUGAL on webgpu (${runsShaders ? JSON.stringify(found!.options) : skipReason})`, () => {
+  const trick = () => frugal({ subspace: 'columns', density: 0.5, updateGap: 5, seed: 1 })
+
+  it('reads the loss one step late: a non-finite loss at step 7 stops the run there, and the weights it produced are never used', async () => {
+    process.env.CONVERGE_DAWN_FLAGS ??= found!.env.CONVERGE_DAWN_FLAGS
+    await webgpu()
+    const before = tf.memory().numTensors
+    const seen: tf.Tensor[][] = []
+    const t = trick()
+    const err = await train({ task: recordingTask(seen), tricks: [t, poisonAt(7)], maxSteps: 20, evalEvery: 20, backend: 'webgpu', seed: 2 }).catch((e) => e)
+    expect(err).toBeInstanceOf(NonFiniteLossError)
+    expect(err.step).toBe(7)
+    // Step 8's forward ran before step 7's loss was read, on the weights from before step 7 (its
+    // update skipped on the GPU); steps 1-6, a refresh at 6 included, changed the weights.
+    expect(seen).toHaveLength(8)
+    const weights = await Promise.all(seen.map((ws) => Promise.all(ws.map(async (w) => Array.from(await w.data())))))
+    for (let s = 1; s < 7; s++) expect(weights[s], `step ${s + 1} runs on step ${s}'s update`).not.toEqual(weights[s - 1])
+    expect(weights[7]).toEqual(weights[6])
+    expect(t.optimizerInstance!.fusedSteps.fallback).toBe(0)
+    tf.dispose(seen.flat())
+    expect(tf.memory().numTensors).toBe(before)
+  })
+
+  it('records the same losses as the CPU backend over 30 steps (6 refreshes)', async () => {
+    const task = syntheticClassification({ features: 6, hidden: 10, trainSize: 64, evalSize: 16, batchSize: 16 })
+    const gpu = await train({ task: task as never, tricks: [trick()], maxSteps: 30, evalEvery: 30, backend: 'webgpu', seed: 4 })
+    const cpu = await train({ task: task as never, tricks: [trick()], maxSteps: 30, evalEvery: 30, backend: 'cpu', seed: 4 })
+    expect(gpu.losses).toHaveLength(30)
+    gpu.losses.forEach((l, i) => expect(Math.abs(l - cpu.losses[i]!), `step ${i + 1}: ${l} vs ${cpu.losses[i]}`).toBeLessThanOrEqual(1e-4 * Math.max(1, cpu.losses[i]!)))
   })
 })
