@@ -154,17 +154,19 @@ export class WebgpuAdamOptimizer extends tf.AdamOptimizer implements LossGuarded
     return this.canFuse(variableGradients)
   }
 
-  /** Whether applyGradients(variableGradients) would run the fused kernel now (on webgpu, float32 variables and gradients). */
+  /** Whether applyGradients(variableGradients) would run the fused kernel now (on webgpu, float32 variables and gradients, stored as float32). */
   canFuse(variableGradients: Gradients): boolean {
     const backend = activeWebgpuBackend()
     if (!backend) return false
     const self = this as unknown as AdamFields
     if (cpuScalar(backend, self.accBeta1) === null || cpuScalar(backend, self.accBeta2) === null) return false
+    // tfjs-webgpu keeps an int32→float32 cast as the int32 buffer under the float32 tensor: the kernel would misread it.
+    const storedAsFloat = (t: tf.Tensor) => t.dtype === 'float32' && backend.tensorMap.get(t.dataId)?.dtype === 'float32'
     const names = Array.isArray(variableGradients) ? variableGradients.map((v) => v.name) : Object.keys(variableGradients)
     return names.every((name, i) => {
       const value = tf.engine().registeredVariables[name]
       const grad = Array.isArray(variableGradients) ? variableGradients[i]!.tensor : variableGradients[name]
-      return value !== undefined && value.dtype === 'float32' && (!grad || (grad.dtype === 'float32' && grad.size === value.size))
+      return value !== undefined && storedAsFloat(value) && (!grad || (storedAsFloat(grad) && grad.size === value.size))
     })
   }
 

@@ -217,14 +217,18 @@ export class FrugalOptimizer extends tf.Optimizer implements LossGuardedOptimize
     return projected && this.projStep % this.config.updateGap === 0
   }
 
-  /** The webgpu backend when the fused kernels can take this step (float32 variables and gradients), else null. */
+  /**
+   * The webgpu backend when the fused kernels can take this step, else null: float32 variables and
+   * gradients, stored as float32 (tfjs-webgpu keeps an int32→float32 cast as the int32 buffer).
+   */
   private fusedBackend(grads: Record<string, tf.Tensor>): WebgpuBackendLike | null {
     if (!this.fusedKernels) return null
     const backend = activeWebgpuBackend()
     if (!backend) return null
+    const storedAsFloat = (t: tf.Tensor) => t.dtype === 'float32' && backend.tensorMap.get(t.dataId)?.dtype === 'float32'
     for (const [name, grad] of Object.entries(grads)) {
       const value = tf.engine().registeredVariables[name]
-      if (!value || value.dtype !== 'float32' || grad.dtype !== 'float32' || grad.size !== value.size) return null
+      if (!value || !storedAsFloat(value) || !storedAsFloat(grad) || grad.size !== value.size) return null
     }
     return backend
   }

@@ -209,6 +209,28 @@ describe.skipIf(!runsShaders)(`FRUGAL's fused kernels on webgpu (${runsShaders ?
     }
   })
 
+  it('a gradient that tfjs-webgpu stores as int32 (an int→float cast) takes the tfjs-op path, with the same result as the CPU backend', async () => {
+    const run = async (backend: 'cpu' | 'webgpu') => {
+      if (backend === 'cpu') await useBackend('cpu')
+      else await webgpu()
+      const vars = makeVariables({ 'l1/kernel': [4, 3] }, 'cast init', `cast-${backend}`)
+      const opt = new FrugalOptimizer(base('columns', 'signsgd'), vars)
+      for (let i = 0; i < 3; i++) {
+        const grad = tf.cast(tf.tensor2d(Int32Array.from({ length: 12 }, (_, k) => ((k * 7 + i) % 5) - 2), [4, 3], 'int32'), 'float32')
+        opt.applyGradients({ [vars[0]!.name]: grad })
+        grad.dispose()
+      }
+      const out = { p: Array.from(await vars[0]!.data()), fused: { ...opt.fusedSteps } }
+      opt.dispose()
+      tf.dispose(vars)
+      return out
+    }
+    const cpu = await run('cpu')
+    const gpu = await run('webgpu')
+    expect(gpu.fused).toEqual({ fused: 0, fallback: 3 })
+    expectClose(gpu.p, cpu.p, 'parameter after 3 steps')
+  })
+
   it('fewer dispatches per step than the same optimizer through tfjs ops, for every subspace', async () => {
     await webgpu()
     const counter = countWebgpuCalls()
