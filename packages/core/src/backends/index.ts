@@ -34,7 +34,21 @@ export {
   type WebgpuFeatureLevel,
 } from './dawn-settings.js'
 export { WebgpuAdamOptimizer } from './webgpu-adam.js'
-export { activeWebgpuBackend, type WebgpuBackendLike } from './webgpu-device.js'
+export { isLossGuarded, type LossGuardedOptimizer, type OptimizerGradients } from './loss-guard.js'
+/** Building blocks for hand-written WGSL kernels recorded into tfjs's command stream (core's fused Adam uses them; so can tricks). */
+export {
+  activeWebgpuBackend,
+  gpuBuffer,
+  computePass,
+  countDispatch,
+  uniformBuffer,
+  cachedPipeline,
+  ownBuffer,
+  recordUse,
+  type WebgpuBackendLike,
+  type GpuBufferLike,
+  type CachedPipeline,
+} from './webgpu-device.js'
 export { countWebgpuCalls, type WebgpuCallCounter, type WebgpuCallCounts } from './webgpu-counters.js'
 export { installBindGroupCache, bindGroupCacheStats, DEFAULT_BIND_GROUP_CACHE_CAPACITY, type BindGroupCacheStats } from './webgpu-bind-groups.js'
 export { webgpuSoftmaxCrossEntropy, registerSoftmaxCrossEntropyKernels, SOFTMAX_CE_KERNEL, SOFTMAX_CE_GRAD_KERNEL } from './webgpu-softmax-ce.js'

@@ -11,6 +11,7 @@ import {
   type GpuDeviceLike,
   type WebgpuBackendLike,
 } from './webgpu-device.js'
+import type { LossGuardedOptimizer } from './loss-guard.js'
 
 /**
  * tfjs's Adam, with the update done on WebGPU by one compute dispatch per variable that rewrites
@@ -107,7 +108,7 @@ interface NamedTensor {
 }
 type Gradients = tf.NamedTensorMap | NamedTensor[]
 
-export class WebgpuAdamOptimizer extends tf.AdamOptimizer {
+export class WebgpuAdamOptimizer extends tf.AdamOptimizer implements LossGuardedOptimizer {
   /** A loss tensor whose first element decides, on the GPU, whether the next step is applied at all. */
   private guard: tf.Tensor | null = null
 
@@ -148,17 +149,24 @@ export class WebgpuAdamOptimizer extends tf.AdamOptimizer {
     this.guard = loss
   }
 
-  /** Whether applyGradients(variableGradients) would run the fused kernel now (on webgpu, float32 variables and gradients). */
+  /** The loop's check before guardNextStep (loop/deferred-loss.ts): every fused step honours the guard. */
+  canGuardStep(variableGradients: Gradients): boolean {
+    return this.canFuse(variableGradients)
+  }
+
+  /** Whether applyGradients(variableGradients) would run the fused kernel now (on webgpu, float32 variables and gradients, stored as float32). */
   canFuse(variableGradients: Gradients): boolean {
     const backend = activeWebgpuBackend()
     if (!backend) return false
     const self = this as unknown as AdamFields
     if (cpuScalar(backend, self.accBeta1) === null || cpuScalar(backend, self.accBeta2) === null) return false
+    // tfjs-webgpu keeps an int32→float32 cast as the int32 buffer under the float32 tensor: the kernel would misread it.
+    const storedAsFloat = (t: tf.Tensor) => t.dtype === 'float32' && backend.tensorMap.get(t.dataId)?.dtype === 'float32'
     const names = Array.isArray(variableGradients) ? variableGradients.map((v) => v.name) : Object.keys(variableGradients)
     return names.every((name, i) => {
       const value = tf.engine().registeredVariables[name]
       const grad = Array.isArray(variableGradients) ? variableGradients[i]!.tensor : variableGradients[name]
-      return value !== undefined && value.dtype === 'float32' && (!grad || (grad.dtype === 'float32' && grad.size === value.size))
+      return value !== undefined && storedAsFloat(value) && (!grad || (storedAsFloat(grad) && grad.size === value.size))
     })
   }
 

@@ -110,3 +110,49 @@ export function uniformBuffer(backend: WebgpuBackendLike, data: Float32Array): G
   backend.uniformPendingDisposal.push(buffer)
   return buffer
 }
+
+/**
+ * A compute pipeline for `code`, made once per device and shader text (layout 'auto'), with its
+ * bind-group layout. For kernels recorded by hand with `computePass`, outside tfjs's own cache.
+ */
+export interface CachedPipeline {
+  readonly pipeline: GpuComputePipelineLike
+  readonly layout: GpuBindGroupLayoutLike
+}
+const pipelineCache = new WeakMap<GpuDeviceLike, Map<string, CachedPipeline>>()
+export function cachedPipeline(device: GpuDeviceLike, code: string, label: string): CachedPipeline {
+  let byCode = pipelineCache.get(device)
+  if (!byCode) pipelineCache.set(device, (byCode = new Map()))
+  let p = byCode.get(code)
+  if (!p) {
+    const module = device.createShaderModule({ code, label })
+    const pipeline = device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main' }, label })
+    p = { pipeline, layout: pipeline.getBindGroupLayout(0) }
+    byCode.set(code, p)
+  }
+  return p
+}
+
+/**
+ * Gives a variable its own GPU buffer before a kernel writes it in place: a variable shares its
+ * buffer with the tensor it was made from, a checkpoint's clone with the slot it copied, and
+ * writing through one would change the other. A no-op when the buffer is the variable's alone.
+ */
+export function ownBuffer(backend: WebgpuBackendLike, t: tf.Variable): void {
+  if (backend.refCount(t.dataId) <= 1) return
+  const copy = tf.mul(t, 1)
+  t.assign(copy)
+  copy.dispose()
+}
+
+/**
+ * Tells tfjs that a kernel recorded by hand reads or writes these tensors' buffers: they are kept
+ * alive until the commands are submitted, and `written` ones lose any values tfjs cached on the CPU.
+ */
+export function recordUse(backend: WebgpuBackendLike, read: readonly tf.Tensor[], written: readonly tf.Tensor[]): void {
+  for (const t of read) backend.commandQueueOwnedIds.add(t.dataId)
+  for (const t of written) {
+    backend.commandQueueOwnedIds.add(t.dataId)
+    backend.tensorMap.get(t.dataId)!.values = null
+  }
+}

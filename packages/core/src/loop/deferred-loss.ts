@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs'
-import { WebgpuAdamOptimizer } from '../backends/webgpu-adam.js'
+import { isLossGuarded, type LossGuardedOptimizer } from '../backends/loss-guard.js'
 import { NonFiniteLossError } from '../errors.js'
 import type { ActivePhase, Run } from './run.js'
 
@@ -11,12 +11,13 @@ import type { ActivePhase, Run } from './run.js'
  * read overlaps real work.
  *
  * A non-finite loss must still stop the run at the step it happened, before the weights it
- * produced are used. Step t's update is therefore guarded on the GPU: the fused Adam kernel skips
- * it when step t's loss is not finite (WebgpuAdamOptimizer.guardNextStep), so step t+1's forward
+ * produced are used. Step t's update is therefore guarded on the GPU: the optimizer's fused kernels
+ * skip it when step t's loss is not finite (LossGuardedOptimizer.guardNextStep: core's fused Adam,
+ * FRUGAL's fused updates), so step t+1's forward
  * runs on the weights from before step t, and the NonFiniteLossError names step t when step t+1
  * reads it, before step t+1's own update.
  *
- * Used only where nothing can tell the difference: the main phase on webgpu with the fused Adam,
+ * Used only where nothing can tell the difference: the main phase on webgpu with an optimizer that can guard the step,
  * no `afterStep` or `afterBackward` hooks (they see the step's loss or reshape its update), no
  * `onStep` observer and no checkpoints (they look at the state right after each step). The report
  * (losses, loss terms, progress log) then lags one step, and is complete before every evaluation
@@ -35,12 +36,12 @@ export interface PendingLoss {
   readonly reading: Promise<ArrayLike<number>>
 }
 
-/** The fused Adam that can guard this step on the GPU, when the step may read its loss late; else null. */
-export function deferrableOptimizer(run: Run, phase: ActivePhase, grads: tf.NamedTensorMap): WebgpuAdamOptimizer | null {
+/** The optimizer that can guard this step on the GPU, when the step may read its loss late; else null. */
+export function deferrableOptimizer(run: Run, phase: ActivePhase, grads: tf.NamedTensorMap): LossGuardedOptimizer | null {
   if (run.syncReads || phase.objective || phase.name !== 'main') return null
   if (run.o.onStep || run.checkpointer || run.driver.has('afterStep') || run.driver.has('afterBackward')) return null
   const optimizer = phase.optimizer
-  return optimizer instanceof WebgpuAdamOptimizer && optimizer.canFuse(grads) ? optimizer : null
+  return isLossGuarded(optimizer) && optimizer.canGuardStep(grads) ? optimizer : null
 }
 
 /**

@@ -11,8 +11,8 @@ import { recordTape } from './tape.js'
  * One optimizer step of `phase`, as a training script would write it: set the learning rate,
  * draw a batch when the last one is used up, forward/loss/gradients in the tape, read the loss
  * (a non-finite loss stops the run before the weights change), after-backward hooks, the
- * optimizer step, then report. On webgpu with the fused Adam the loss is read one step late
- * instead, the update guarded on the GPU (deferred-loss.ts).
+ * optimizer step, then report. On webgpu with an optimizer that can guard its step on the GPU (the
+ * fused Adam, FRUGAL's fused kernels) the loss is read one step late instead (deferred-loss.ts).
  */
 export async function takeStep(run: Run, phase: ActivePhase): Promise<void> {
   const { driver } = run
@@ -41,7 +41,7 @@ export async function takeStep(run: Run, phase: ActivePhase): Promise<void> {
   /** The readout's read, when started here and not yet handed to run.pendingLoss. */
   let reading: Promise<ArrayLike<number>> | null = null
   try {
-    // -- on webgpu with the fused Adam: the loss is read one step late (deferred-loss.ts) -----
+    // -- on webgpu with a guarding optimizer: the loss is read one step late (deferred-loss.ts) -----
     const guarded = deferrableOptimizer(run, phase, grads)
     if (guarded) {
       reading = tape.readout.data()

@@ -134,6 +134,28 @@ describe.skipIf(!runsShaders)(`fused Adam on webgpu (${runsShaders ? JSON.string
     opt.dispose()
   })
 
+  it('a gradient stored as int32 (tfjs-webgpu keeps an int→float cast that way) falls back to tfjs Adam, equal to the CPU backend', async () => {
+    const run = async (backend: 'cpu' | 'webgpu') => {
+      if (backend === 'cpu') await useBackend('cpu')
+      else await webgpu()
+      const v = tf.variable(tf.tensor([0.5, -1, 2, 3]), true, `cast-${backend}-${Math.random()}`)
+      const opt: tf.Optimizer = backend === 'cpu' ? tf.train.adam(0.1) : new WebgpuAdamOptimizer(0.1)
+      for (let i = 0; i < 3; i++) {
+        const g = { [v.name]: tf.cast(tf.tensor1d([1 + i, -2, 0, 3 - i], 'int32'), 'float32') }
+        opt.applyGradients(g)
+        tf.dispose(Object.values(g))
+      }
+      const out = { p: Float32Array.from(await v.data()), fused: opt instanceof WebgpuAdamOptimizer ? { ...opt.fusedSteps } : null }
+      opt.dispose()
+      v.dispose()
+      return out
+    }
+    const cpu = await run('cpu')
+    const gpu = await run('webgpu')
+    expect(gpu.fused).toEqual({ fused: 0, fallback: 3 })
+    expectClose(gpu.p, cpu.p, 'parameter after 3 steps')
+  })
+
   it('a step guarded by a non-finite loss leaves parameter and moments untouched; a finite one is applied as usual', async () => {
     await webgpu()
     const v = tf.variable(tf.tensor([0.5, -1, 2]), true, `guard-${Math.random()}`)

@@ -1,9 +1,11 @@
 import * as tf from '@tensorflow/tfjs'
 import { createRng, parseOptions, type Rng } from '@converge/core'
+import { activeWebgpuBackend, type LossGuardedOptimizer, type WebgpuBackendLike } from '@converge/core/backends'
 import { randomSemiOrthogonal, topLeftSingularVectors, transpose } from './linalg.js'
 import { frugalOptimizerConfigSchema, type FrugalOptimizerConfig, type ResolvedFrugalOptimizerConfig } from './options.js'
 import { isProjected, planParameters, type ParamInfo, type ParamPlan, type Plan, type ProjectedPlan } from './param-plan.js'
 import { BYTES_PER_ELEMENT, sumBytes, type ParamStateBytes, type StateBytes } from './state-bytes.js'
+import { combine, lowRankAdam, maskedAdam, type AdamHyper, type FreeHyper, type FusedStep } from './webgpu-kernels.js'
 
 /** A tensor with a name, as optimizers' getWeights/setWeights exchange them. */
 interface NamedTensor {
@@ -49,8 +51,15 @@ const META = 'frugal' // prefix of the scalar counters in getWeights()
  *
  * Variables are grouped once, in a fixed order (the `variables` given to the constructor, or the
  * order of the first gradients), and state is keyed by variable name.
+ *
+ * On the webgpu backend the element-wise work runs as fused WGSL kernels (webgpu-kernels.ts), the
+ * same float32 arithmetic with one dispatch per variable where tfjs records a dozen or more:
+ * always-Adam variables, active blocks and the selected columns/entries (with the state-free
+ * update of the rest) update parameter and moments in place; svd/random projections keep tfjs's
+ * matmuls and fuse the low-rank moment update and the final combination. A fused step can be
+ * guarded by its loss (`guardNextStep`), which the loop uses to read the loss one step late.
  */
-export class FrugalOptimizer extends tf.Optimizer {
+export class FrugalOptimizer extends tf.Optimizer implements LossGuardedOptimizer {
   static get className(): string {
     return 'FrugalOptimizer'
   }
@@ -69,6 +78,13 @@ export class FrugalOptimizer extends tf.Optimizer {
   private blockCursor: number | null = null
   /** The state report taken just before dispose() freed the tensors. */
   private finalReport: FrugalStateReport | null = null
+  /** A loss tensor whose first element decides, on the GPU, whether the next step is applied at all. */
+  private guard: tf.Tensor | null = null
+
+  /** Whether to use the fused WGSL kernels on webgpu (default); false runs tfjs's ops there too, for comparison. */
+  fusedKernels = true
+  /** How many steps ran the fused kernels, and how many tfjs's ops (for tests and benchmarks). */
+  readonly fusedSteps = { fused: 0, fallback: 0 }
 
   constructor(config: FrugalOptimizerConfig, variables?: readonly tf.Variable[]) {
     super()
@@ -132,9 +148,7 @@ export class FrugalOptimizer extends tf.Optimizer {
   }
 
   override applyGradients(variableGradients: tf.NamedTensorMap | NamedTensor[]): void {
-    const grads: Record<string, tf.Tensor> = {}
-    if (Array.isArray(variableGradients)) for (const { name, tensor } of variableGradients) grads[name] = tensor
-    else Object.assign(grads, variableGradients)
+    const grads = toMap(variableGradients)
     if (!this.slots) {
       this.build(
         Object.keys(grads).map((name) => {
@@ -152,14 +166,154 @@ export class FrugalOptimizer extends tf.Optimizer {
       }
     }
 
+    const guard = this.guard
+    this.guard = null
+    const backend = this.fusedBackend(grads)
+    if (guard && (!backend || this.refreshDue())) {
+      throw new Error('FrugalOptimizer: a step guarded by its loss must run the fused kernels and not refresh the subspace; check canGuardStep() before guardNextStep()')
+    }
+
     const hasProjected = slots.some((s) => s.plan.role === 'projected')
-    if (hasProjected && this.projStep % this.config.updateGap === 0) this.refresh(grads)
+    if (this.refreshDue()) this.refresh(grads)
     if (hasProjected) {
       this.projStep++
       this.projT++
     }
     this.regularT++
 
+    if (backend) {
+      this.applyFused({ backend, guard }, slots, grads)
+      this.fusedSteps.fused++
+    } else {
+      this.applyOps(slots, grads)
+      this.fusedSteps.fallback++
+    }
+    this.peakBytes = Math.max(this.peakBytes, sumBytes(slots.map((s) => this.slotBytes(s))).total)
+    this.incrementIterations()
+  }
+
+  /**
+   * Makes the next applyGradients skip its update, on the GPU, when the first element of `loss` is
+   * not finite: parameters and moments keep their values. (The step counters, kept on the CPU,
+   * still advance: after a skipped step the run is meant to stop.) The next step must be one
+   * `canGuardStep` accepts.
+   */
+  guardNextStep(loss: tf.Tensor): void {
+    if (loss.dtype !== 'float32' || loss.size < 1) throw new TypeError(`guardNextStep: expected a float32 tensor holding the loss first, got ${loss.dtype} of size ${loss.size}`)
+    this.guard = loss
+  }
+
+  /**
+   * Whether applyGradients(grads) would honour a guard: it runs the fused kernels and does not
+   * refresh the subspace (a refresh changes the state on the CPU, which a guard could not undo).
+   */
+  canGuardStep(grads: tf.NamedTensorMap | NamedTensor[]): boolean {
+    return this.slots !== null && this.fusedBackend(toMap(grads)) !== null && !this.refreshDue()
+  }
+
+  /** Whether this step starts with a subspace refresh. */
+  private refreshDue(): boolean {
+    const projected = (this.slots ?? []).some((s) => s.plan.role === 'projected')
+    return projected && this.projStep % this.config.updateGap === 0
+  }
+
+  /**
+   * The webgpu backend when the fused kernels can take this step, else null: float32 variables and
+   * gradients, stored as float32 (tfjs-webgpu keeps an int32→float32 cast as the int32 buffer).
+   */
+  private fusedBackend(grads: Record<string, tf.Tensor>): WebgpuBackendLike | null {
+    if (!this.fusedKernels) return null
+    const backend = activeWebgpuBackend()
+    if (!backend) return null
+    const storedAsFloat = (t: tf.Tensor) => t.dtype === 'float32' && backend.tensorMap.get(t.dataId)?.dtype === 'float32'
+    for (const [name, grad] of Object.entries(grads)) {
+      const value = tf.engine().registeredVariables[name]
+      if (!value || !storedAsFloat(value) || !storedAsFloat(grad) || grad.size !== value.size) return null
+    }
+    return backend
+  }
+
+  /** The step as fused kernels: one or two dispatches per variable, plus tfjs's matmuls for svd/random. */
+  private applyFused(step: FusedStep, slots: readonly Slot[], grads: Record<string, tf.Tensor>): void {
+    const c = this.config
+    const lr = this.learningRate
+    const projLr = lr * c.projLrScale
+    const free: FreeHyper = { freeRule: c.stateFree, freeLr: projLr * c.stateFreeLrScale, decay: 1 - lr * c.weightDecay }
+    const noFree: FreeHyper = { ...free, freeRule: 'none' }
+    const adam = (stepLr: number, t: number): AdamHyper => ({
+      beta1: c.beta1,
+      beta2: c.beta2,
+      epsilon: c.epsilon,
+      biasCorrection1: biasCorrection(c.beta1, t),
+      biasCorrection2: biasCorrection(c.beta2, t),
+      lr: stepLr,
+    })
+    const freeOnly = (slot: Slot, grad: tf.Tensor) => {
+      // Nothing to do without a state-free rule or weight decay (the tfjs path leaves such a tensor alone too).
+      if (c.stateFree !== 'none' || c.weightDecay > 0) combine(step, { param: slot.variable, grad, update: null, back: null }, free)
+    }
+    tf.tidy(() => {
+      for (const slot of slots) {
+        const grad = grads[slot.plan.name]
+        if (grad == null) continue
+        const param = slot.variable
+        const p = slot.plan
+        if (p.role === 'adam') {
+          const { m, v } = (slot.moments ??= zeroMoments(param.shape))
+          maskedAdam(step, { param, m, v, grad, indices: null }, 'all', 0, adam(lr, this.regularT), noFree)
+          continue
+        }
+        const wantFree = c.stateFree !== 'none'
+        switch (p.subspace) {
+          case 'blocks': {
+            if (!slot.active) {
+              freeOnly(slot, grad)
+              break
+            }
+            const { m, v } = (slot.moments ??= zeroMoments([p.rows, p.cols])) // the shape tfjs's path gives them
+            maskedAdam(step, { param, m, v, grad, indices: null }, 'all', 0, adam(projLr, this.projT), noFree)
+            break
+          }
+          case 'columns':
+          case 'randk': {
+            if (p.selected === 0 || !slot.indices) {
+              freeOnly(slot, grad)
+              break
+            }
+            const columns = p.subspace === 'columns'
+            const { m, v } = (slot.moments ??= zeroMoments(columns ? [p.rows, p.selected] : [p.selected]))
+            const all = p.selected === (columns ? p.cols : p.rows * p.cols)
+            const rest = wantFree && !all ? free : noFree
+            maskedAdam(step, { param, m, v, grad, indices: slot.indices }, columns ? 'columns' : 'entries', p.cols, adam(projLr, this.projT), rest)
+            break
+          }
+          case 'svd':
+          case 'random': {
+            if (p.rank === 0 || !slot.basis) {
+              freeOnly(slot, grad)
+              break
+            }
+            const q = slot.basis as tf.Variable<tf.Rank.R2>
+            const right = p.side === 'right'
+            const g = tf.reshape(grad, [p.rows, p.cols]) as tf.Tensor2D
+            let low = right ? tf.matMul(g, q) : tf.matMul(q, g, true, false)
+            if (step.backend.refCount(low.dataId) > 1) low = tf.mul(low, 1) // the kernel writes it in place
+            const full = p.rank === (right ? p.cols : p.rows)
+            // The projected gradient's back-projection, recorded before the kernel turns `low` into the Adam direction.
+            const back = wantFree && !full ? (right ? tf.matMul(low, q, false, true) : tf.matMul(q, low)) : null
+            const { m, v } = (slot.moments ??= zeroMoments(low.shape))
+            lowRankAdam(step, { m, v, low, grad }, adam(projLr, this.projT))
+            const update = right ? tf.matMul(low, q, false, true) : tf.matMul(q, low)
+            combine(step, { param, grad, update, back }, back ? free : noFree)
+            break
+          }
+        }
+      }
+    })
+  }
+
+  /** The step as tfjs ops (every backend but webgpu). */
+  private applyOps(slots: readonly Slot[], grads: Record<string, tf.Tensor>): void {
     const c = this.config
     const lr = this.learningRate
     tf.tidy(() => {
@@ -182,8 +336,6 @@ export class FrugalOptimizer extends tf.Optimizer {
         if (next !== value) value.assign(next)
       }
     })
-    this.peakBytes = Math.max(this.peakBytes, sumBytes(slots.map((s) => this.slotBytes(s))).total)
-    this.incrementIterations()
   }
 
   /**
@@ -451,6 +603,14 @@ function replace(s: Slot, field: 'basis' | 'indices', value: tf.Tensor | null): 
   }
   s[field] = tf.variable(value, false)
   value.dispose()
+}
+
+/** Gradients by variable name. */
+function toMap(variableGradients: tf.NamedTensorMap | NamedTensor[]): Record<string, tf.Tensor> {
+  const grads: Record<string, tf.Tensor> = {}
+  if (Array.isArray(variableGradients)) for (const { name, tensor } of variableGradients) grads[name] = tensor
+  else Object.assign(grads, variableGradients)
+  return grads
 }
 
 function addOrInit(a: tf.Tensor | null, b: tf.Tensor): tf.Tensor {
