@@ -2,7 +2,8 @@
  * What one WebGPU training step costs, tfjs's Adam against the fused Adam kernel
  * (src/backends/webgpu-adam.ts), and the fused Adam with the loss read one step late as the loop
  * does it (src/loop/deferred-loss.ts), then that with core's fused softmax cross-entropy
- * (src/losses.ts, src/backends/webgpu-softmax-ce.ts), side by side in one process: the WebGPU calls per step
+ * (src/losses.ts, src/backends/webgpu-softmax-ce.ts), then that with each layer's bias and ReLU in
+ * the matmul's epilogue (tf.fused.matMul), side by side in one process: the WebGPU calls per step
  * (dispatches, bind groups made, uniform writes, submits; the optimizer's share of the dispatches
  * separately) and ms/step, for the three MLP sizes of the GPU probe. Each step runs as train()
  * runs it: gradients, an awaited loss read (the late arm: the previous step's), then the optimizer step.
@@ -54,12 +55,14 @@ const SIZES: Record<string, { batch: number; input: number; hidden: number; outp
  * src/loop/deferred-loss.ts), and whether the softmax cross-entropy is core's fused one (src/losses.ts).
  */
 const ARMS = {
-  'tfjs adam': { make: () => tf.train.adam(1e-3) as tf.Optimizer, late: false, fusedLoss: false },
-  'fused adam': { make: () => new WebgpuAdamOptimizer(1e-3) as tf.Optimizer, late: false, fusedLoss: false },
-  'fused + late read': { make: () => new WebgpuAdamOptimizer(1e-3) as tf.Optimizer, late: true, fusedLoss: false },
+  'tfjs adam': { make: () => tf.train.adam(1e-3) as tf.Optimizer, late: false, fusedLoss: false, epilogue: false },
+  'fused adam': { make: () => new WebgpuAdamOptimizer(1e-3) as tf.Optimizer, late: false, fusedLoss: false, epilogue: false },
+  'fused + late read': { make: () => new WebgpuAdamOptimizer(1e-3) as tf.Optimizer, late: true, fusedLoss: false, epilogue: false },
   // and the loss as core's softmaxCrossEntropy computes it on webgpu: one kernel forward, one backward
-  'fused + late + CE': { make: () => new WebgpuAdamOptimizer(1e-3) as tf.Optimizer, late: true, fusedLoss: true },
-  '+ flags': { make: () => new WebgpuAdamOptimizer(1e-3) as tf.Optimizer, late: true, fusedLoss: true },
+  'fused + late + CE': { make: () => new WebgpuAdamOptimizer(1e-3) as tf.Optimizer, late: true, fusedLoss: true, epilogue: false },
+  // and each layer as tf.fused.matMul: bias and ReLU in the matmul's epilogue instead of two more kernels
+  '+ epilogue': { make: () => new WebgpuAdamOptimizer(1e-3) as tf.Optimizer, late: true, fusedLoss: true, epilogue: true },
+  '+ flags': { make: () => new WebgpuAdamOptimizer(1e-3) as tf.Optimizer, late: true, fusedLoss: true, epilogue: true },
 } as const
 type Arm = keyof typeof ARMS
 
@@ -127,10 +130,13 @@ function makeModel(size: (typeof SIZES)[string], arm: Arm, counter: { counts: We
   const vars = [w1, b1, w2, b2]
   const x = tf.tensor(Float32Array.from({ length: batch * input }, () => rng.normal()), [batch, input])
   const y = tf.oneHot(tf.tensor1d(Int32Array.from({ length: batch }, () => rng.int(output)), 'int32'), output).toFloat()
-  const { make, late, fusedLoss } = ARMS[arm]
+  const { make, late, fusedLoss, epilogue } = ARMS[arm]
   const crossEntropy = fusedLoss ? softmaxCrossEntropy : (l: tf.Tensor, p: tf.Tensor) => tf.losses.softmaxCrossEntropy(l, p) as tf.Scalar
   const opt = make()
-  const loss = () => crossEntropy(y, tf.add(tf.matMul(tf.relu(tf.add(tf.matMul(x, w1), b1)), w2), b2))
+  const logits = epilogue
+    ? () => tf.fused.matMul({ a: tf.fused.matMul({ a: x, b: w1, bias: b1, activation: 'relu' }), b: w2, bias: b2 })
+    : () => tf.add(tf.matMul(tf.relu(tf.add(tf.matMul(x, w1), b1)), w2), b2)
+  const loss = () => crossEntropy(y, logits())
   let pending: { value: tf.Tensor; reading: Promise<unknown> } | null = null
   const settle = async () => {
     if (!pending) return
