@@ -9,7 +9,8 @@ import { teacher, tinyTask } from './helpers.js'
 /**
  * The first 10 losses of the suite's full-size model (baseline and ERW arms, seed 3, WASM), as the
  * code gave them before the step-time changes (class embedding by one-hot product, teacher tokens
- * outside the tape, norm without Pow). Those changes alter at most the rounding of a few sums.
+ * outside the tape, norm without Pow; in core, the WASM Adam loop and tiled transposes). Those
+ * changes alter at most the rounding of a few sums.
  */
 const PINNED = {
   baseline: [1.922834038734436, 1.8109534978866577, 1.7899819612503052, 1.670203685760498, 1.710730791091919, 1.6668014526367188, 1.5772559642791748, 1.5270944833755493, 1.4477038383483887, 1.4450252056121826],
