@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs'
 import { z } from 'zod'
+import { wasmAdamIfTuned } from './backends/wasm-adam.js'
 import { WebgpuAdamOptimizer } from './backends/webgpu-adam.js'
 import { parseOptions } from './parse-options.js'
 
@@ -31,14 +32,15 @@ export type OptimizerSpec = z.input<typeof optimizerSpecSchema>
 
 /**
  * Builds the optimizer `spec` names. Adam built while the webgpu backend is active updates each
- * variable with one fused kernel (backends/webgpu-adam.ts; same numbers, same class name and state).
+ * variable with one fused kernel (backends/webgpu-adam.ts); on WASM with converge's kernel fixes,
+ * with one JS loop per variable (backends/wasm-adam.ts). Both: same numbers, same class name and state.
  */
 export function createOptimizer(spec: OptimizerSpec): tf.Optimizer {
   const s = parseOptions(optimizerSpecSchema, spec, 'optimizer')
   switch (s.name) {
     case 'adam':
       if (tf.getBackend() === 'webgpu') return new WebgpuAdamOptimizer(s.learningRate, s.beta1, s.beta2, s.epsilon)
-      return tf.train.adam(s.learningRate, s.beta1, s.beta2, s.epsilon)
+      return wasmAdamIfTuned(s.learningRate, s.beta1, s.beta2, s.epsilon) ?? tf.train.adam(s.learningRate, s.beta1, s.beta2, s.epsilon)
     case 'sgd':
       return tf.train.sgd(s.learningRate)
     case 'momentum':

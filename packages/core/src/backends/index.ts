@@ -19,6 +19,7 @@ export {
   CPU_FALLBACK_KERNELS,
   CPU_FALLBACK_REASONS,
   TRANSPOSE_FREE_KERNELS,
+  TILED_TRANSPOSE_KERNELS,
 } from './wasm-tuning.js'
 export { installComparisonGradients, ZERO_GRADIENT_KERNELS } from './comparison-gradients.js'
 export { runOnCpu } from './cpu-fallback.js'

@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs'
 
 /** `x / max(‖x‖, 1e-12)` over the last axis (PyTorch's `F.normalize`). */
 function unit(x: tf.Tensor): tf.Tensor {
-  return tf.div(x, tf.maximum(tf.norm(x, 'euclidean', -1, true), 1e-12))
+  // sqrt(Σx²) rather than tf.norm, which squares through Pow (slow on WASM, with a costlier gradient)
+  return tf.div(x, tf.maximum(tf.sqrt(tf.sum(tf.square(x), -1, true)), 1e-12))
 }
 
 /**

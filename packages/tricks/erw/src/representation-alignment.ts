@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs'
-import { ConfigError, ContractError, parseOptions, reportOnly, type LossParts, type Trick, type TrickState } from '@converge/core'
+import { ConfigError, ContractError, parseOptions, reportOnly, type Batch, type Generative, type LossParts, type Trick, type TrickState } from '@converge/core'
 import { z } from 'zod'
 import { alignmentLoss } from './alignment.js'
 import type { FrozenEncoder, TeacherLoader } from './frozen-encoder.js'
@@ -58,6 +58,21 @@ export function representationAlignment(name: string, options: RepresentationAli
   let alignLayer = ''
   let warmupSteps: number | null = null
   let mainSteps: number | undefined
+  /** The teacher's tokens for the batch in use, computed in beforeStep (outside the gradient tape). */
+  let targets: { batch: Batch; features: tf.Tensor3D } | null = null
+
+  const encodeTargets = (gen: Generative, batch: Batch): tf.Tensor3D => tf.tidy(() => (teacher as FrozenEncoder).encode(gen.clean(batch)))
+  /**
+   * The teacher's tokens for `batch`: the ones beforeStep computed when it was this batch (the usual
+   * case), else computed here, in the tape. Same numbers either way; outside the tape the teacher's
+   * forward saves no tensors for a backward pass it never gets, and a batch reused for several
+   * updates is encoded once.
+   */
+  const targetsFor = (gen: Generative, batch: Batch): tf.Tensor3D => (targets?.batch === batch ? targets.features : encodeTargets(gen, batch))
+  const dropTargets = (): void => {
+    targets?.features.dispose()
+    targets = null
+  }
 
   const snapshot = (): tf.Tensor[] | null =>
     projector && !projector.variables[0]!.isDisposed ? projector.variables.map((v) => v.clone()) : saved ? saved.map((t) => t.clone()) : null
@@ -89,7 +104,6 @@ export function representationAlignment(name: string, options: RepresentationAli
       // added before the phase: the main optimizer trains it too, and the run frees it whatever happens
       ctx.addTrainableVariables(projector.variables)
       const p = projector
-      const t = teacher
       if (o.warmup && warmupSteps > 0) {
         const w = o.warmup
         await ctx.runPhase({
@@ -99,17 +113,23 @@ export function representationAlignment(name: string, options: RepresentationAli
           // embedders + depth of the denoiser's blocks, no final layer (plus the same teacher forward as a main step)
           cost: w.depth / gen.depth,
           objective: (_c, batch) => {
-            const raw = alignmentLoss(p.apply(gen.encodeClean(batch, w.depth)), t.encode(gen.clean(batch)))
+            const raw = alignmentLoss(p.apply(gen.encodeClean(batch, w.depth)), targetsFor(gen, batch))
             return { 'align/warmup': tf.mul(w.weight, raw) as tf.Scalar, 'align/raw': reportOnly(raw) }
           },
         })
       }
     },
 
+    beforeStep(ctx) {
+      if (!teacher || targets?.batch === ctx.batch) return
+      dropTargets()
+      targets = { batch: ctx.batch, features: encodeTargets(ctx.capability('generative'), ctx.batch) }
+    },
+
     loss(ctx, parts, out): LossParts {
       const p = projector as Projector
       const state = ctx.capability('hiddenStates').read(out, alignLayer)
-      const raw = alignmentLoss(p.apply(state), (teacher as FrozenEncoder).encode(ctx.capability('generative').clean(ctx.batch)))
+      const raw = alignmentLoss(p.apply(state), targetsFor(ctx.capability('generative'), ctx.batch))
       const lambda = alignmentWeightAt(weight, ctx.phase.step, mainSteps)
       return { ...parts, align: tf.mul(lambda, raw) as tf.Scalar, 'align/raw': reportOnly(raw) }
     },
@@ -128,6 +148,7 @@ export function representationAlignment(name: string, options: RepresentationAli
     },
 
     dispose() {
+      dropTargets()
       teacher?.dispose()
       teacher = null
       saved?.forEach((x) => x.dispose())

@@ -1,0 +1,164 @@
+import * as tf from '@tensorflow/tfjs'
+import { wasmKernelFixesInstalled } from './wasm-tuning.js'
+
+/**
+ * tfjs's Adam, with the update done in one JS loop per variable over the WASM heap: the moments
+ * are rewritten in place, the parameter gets a new buffer (tfjs's WASM matmul caches an operator
+ * with the weights packed, keyed by the weight buffer, so a weight must never change in place).
+ * tfjs's own Adam runs about 14 kernels per variable, each
+ * with the engine's bookkeeping; on a small model with many variables that is a large share of a
+ * step (the 51-variable shapes-diffusion SiT: ~700 of ~1900 kernels a step).
+ *
+ * The arithmetic is tfjs's AdamOptimizer.applyGradients, op for op, each result rounded to float32
+ * (Math.fround; a float32 +, −, ×, ÷ or √ done in float64 and rounded once is the float32 result),
+ * so the numbers are tfjs's to the bit:
+ *   m ← m·β₁ + g·(1−β₁);  v ← v·β₂ + g²·(1−β₂)
+ *   p ← (m/(1−β₁ᵗ)) / (√(v/(1−β₂ᵗ)) + ε) · (−lr) + p
+ * β₁ᵗ and β₂ᵗ are the optimizer's accBeta1/accBeta2 variables, advanced by tfjs's own ops.
+ *
+ * Everything else is inherited (class name `Adam`, getWeights/setWeights, slot names), so
+ * checkpoints move between this and tfjs's Adam. On another backend, or for a non-float32 variable
+ * or gradient, a step is tfjs's own.
+ */
+
+/** The fields of tfjs's AdamOptimizer this class reads (private in its typings). */
+interface AdamFields {
+  learningRate: number
+  beta1: number
+  beta2: number
+  epsilon: number
+  accBeta1: tf.Variable
+  accBeta2: tf.Variable
+  accumulatedFirstMoment: { originalName: string; variable: tf.Variable }[]
+  accumulatedSecondMoment: { originalName: string; variable: tf.Variable }[]
+  incrementIterations(): void
+}
+
+/** The parts of tfjs's WASM backend the update reads. */
+interface WasmBackendLike {
+  refCount(dataId: object): number
+  typedArrayFromHeap(t: { dataId: object; shape: number[]; dtype: tf.DataType }): Float32Array
+}
+
+interface NamedTensor {
+  name: string
+  tensor: tf.Tensor
+}
+type Gradients = tf.NamedTensorMap | NamedTensor[]
+
+const f32 = Math.fround
+
+function activeWasmBackend(): WasmBackendLike | null {
+  return tf.getBackend() === 'wasm' ? (tf.backend() as unknown as WasmBackendLike) : null
+}
+
+export class WasmAdamOptimizer extends tf.AdamOptimizer {
+  /** How many applyGradients calls ran the JS loop, and how many fell back to tfjs's ops (for tests). */
+  readonly fusedSteps = { fused: 0, fallback: 0 }
+
+  /** tfjs's Optimizer answers `instanceof` for any object with an optimizer's methods; this class is checked by its prototype chain. */
+  static override [Symbol.hasInstance](instance: unknown): boolean {
+    return Function.prototype[Symbol.hasInstance].call(this, instance)
+  }
+
+  constructor(learningRate: number, beta1 = 0.9, beta2 = 0.999, epsilon: number | null = null) {
+    super(learningRate, beta1, beta2, epsilon as number)
+  }
+
+  override applyGradients(variableGradients: Gradients): void {
+    const backend = activeWasmBackend()
+    if (backend && this.canFuse(variableGradients)) {
+      this.applyFused(backend, variableGradients)
+      this.fusedSteps.fused++
+      return
+    }
+    this.fusedSteps.fallback++
+    super.applyGradients(variableGradients as Parameters<tf.AdamOptimizer['applyGradients']>[0])
+  }
+
+  /** Whether applyGradients(variableGradients) would run the JS loop now (on wasm, float32 variables and gradients). */
+  canFuse(variableGradients: Gradients): boolean {
+    if (!activeWasmBackend()) return false
+    const names = Array.isArray(variableGradients) ? variableGradients.map((v) => v.name) : Object.keys(variableGradients)
+    return names.every((name, i) => {
+      const value = tf.engine().registeredVariables[name]
+      const grad = Array.isArray(variableGradients) ? variableGradients[i]!.tensor : variableGradients[name]
+      return value !== undefined && value.dtype === 'float32' && (!grad || (grad.dtype === 'float32' && grad.size === value.size))
+    })
+  }
+
+  private applyFused(backend: WasmBackendLike, variableGradients: Gradients): void {
+    const self = this as unknown as AdamFields
+    const names = Array.isArray(variableGradients) ? variableGradients.map((v) => v.name) : Object.keys(variableGradients)
+    const gradients = names.map((name, i) => (Array.isArray(variableGradients) ? variableGradients[i]!.tensor : variableGradients[name]))
+    const values = names.map((name) => tf.engine().registeredVariables[name]!)
+    // sub(1, accBeta) in float32, as tfjs computes the bias corrections
+    const correction1 = f32(1 - self.accBeta1.dataSync()[0]!)
+    const correction2 = f32(1 - self.accBeta2.dataSync()[0]!)
+
+    // The moment slots, created as tfjs's Adam creates them (same names, same order).
+    values.forEach((value, i) => {
+      const name = names[i]!
+      self.accumulatedFirstMoment[i] ??= { originalName: `${name}/m`, variable: tf.tidy(() => tf.zerosLike(value).variable(false)) }
+      self.accumulatedSecondMoment[i] ??= { originalName: `${name}/v`, variable: tf.tidy(() => tf.zerosLike(value).variable(false)) }
+    })
+
+    // The moments are written in place, so each must own its buffer (a moment shares it with a
+    // checkpoint's clone it was restored from): those get a private copy first.
+    const updates: { p: tf.Variable; m: tf.Variable; v: tf.Variable; g: tf.Tensor }[] = []
+    for (let i = 0; i < names.length; i++) {
+      const g = gradients[i]
+      if (!g || g.size === 0) continue
+      const update = { p: values[i]!, m: self.accumulatedFirstMoment[i]!.variable, v: self.accumulatedSecondMoment[i]!.variable, g }
+      for (const t of [update.m, update.v]) if (backend.refCount(t.dataId) > 1) ownCopy(t)
+      updates.push(update)
+    }
+
+    const beta1 = f32(self.beta1)
+    const beta2 = f32(self.beta2)
+    const oneMinusBeta1 = f32(1 - self.beta1)
+    const oneMinusBeta2 = f32(1 - self.beta2)
+    const epsilon = f32(self.epsilon)
+    const negLearningRate = f32(-self.learningRate)
+    const view = (t: tf.Tensor) => backend.typedArrayFromHeap({ dataId: t.dataId, shape: t.shape, dtype: 'float32' })
+    for (const u of updates) {
+      // views taken afresh for each variable: the previous one's new buffer may have grown the heap
+      const p = view(u.p)
+      const m = view(u.m)
+      const v = view(u.v)
+      const g = view(u.g)
+      const next = new Float32Array(p.length)
+      for (let k = 0; k < p.length; k++) {
+        const gk = g[k]!
+        const m1 = f32(f32(m[k]! * beta1) + f32(gk * oneMinusBeta1))
+        const v1 = f32(f32(v[k]! * beta2) + f32(f32(gk * gk) * oneMinusBeta2))
+        m[k] = m1
+        v[k] = v1
+        const mHat = f32(m1 / correction1)
+        const vHat = f32(v1 / correction2)
+        next[k] = f32(f32(f32(mHat / f32(f32(Math.sqrt(vHat)) + epsilon)) * negLearningRate) + p[k]!)
+      }
+      const updated = tf.tensor(next, u.p.shape, 'float32')
+      u.p.assign(updated)
+      updated.dispose()
+    }
+
+    tf.tidy(() => {
+      self.accBeta1.assign(tf.mul(self.accBeta1, self.beta1))
+      self.accBeta2.assign(tf.mul(self.accBeta2, self.beta2))
+    })
+    self.incrementIterations()
+  }
+}
+
+/** Gives a variable a buffer of its own holding the same values. */
+function ownCopy(t: tf.Variable): void {
+  const copy = tf.mul(t, 1)
+  t.assign(copy)
+  copy.dispose()
+}
+
+/** Adam for the active backend's tuned WASM: the JS-loop update when the kernel fixes are installed, else null. */
+export function wasmAdamIfTuned(learningRate: number, beta1?: number, beta2?: number, epsilon?: number): WasmAdamOptimizer | null {
+  return tf.getBackend() === 'wasm' && wasmKernelFixesInstalled() ? new WasmAdamOptimizer(learningRate, beta1, beta2, epsilon ?? null) : null
+}
