@@ -72,7 +72,9 @@ export function renderSuiteMarkdown(
       ? [
           '## Steps-to-target at other targets',
           '',
-          "The suite's target moved along its distance from the baseline's median best: twice as loose, the suite's, half and a quarter of the distance (stricter). A speed-up that holds only at one target level is fragile.",
+          s.targetLevels.some((l) => l.gapScale < 1)
+            ? "The suite's target moved along its distance from the baseline's median best: twice as loose, the suite's, half and a quarter of the distance (stricter). A speed-up that holds only at one target level is fragile."
+            : "The suite's target moved along its distance from the baseline's median best: twice as loose and the suite's. Runs ended at the suite's target (stopAtTarget), so stricter levels were not measured.",
           '',
           renderTargetLevelsMarkdown(s),
           '',

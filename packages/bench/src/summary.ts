@@ -156,8 +156,11 @@ export function summarise(suite: BenchSuite, records: readonly RunRecord[], size
   // Target levels: the suite's target moved along its distance from the baseline's median best.
   const gap = baselineBest - target.value
   const passes = Number.isFinite(gap) && (direction === 'max' ? gap > 0 : gap < 0)
+  // Runs that ended at the target (stopAtTarget) say nothing about stricter levels: only looser ones are measured.
+  const stoppedAtTarget = records.some((r) => r.kind === 'run' && r.result.stopReason === 'target reached')
+  const scales = stoppedAtTarget ? GAP_SCALES.filter((scale) => scale >= 1) : GAP_SCALES
   const targetLevels: TargetLevel[] = passes
-    ? GAP_SCALES.map((scale) => {
+    ? scales.map((scale) => {
         const t: Target = { metric, direction, value: baselineBest - gap * scale }
         return {
           gapScale: scale,

@@ -66,6 +66,9 @@ describe('runAblation', () => {
       expect(rec.configHash).not.toBe(full.records[i]!.configHash) // a stopped run is not reused as a full one
     }
     expect(early.summary!.arms[0]!.medianSteps).toBe(full.summary!.arms[0]!.medianSteps)
+    // a stopped run says nothing about stricter targets: only the looser levels are reported
+    expect(full.summary!.targetLevels.map((l) => l.gapScale)).toEqual([2, 1, 0.5, 0.25])
+    expect(early.summary!.targetLevels.map((l) => l.gapScale)).toEqual([2, 1])
   })
 
   it('resumes: completed runs are skipped, a half-written last line is cut off and that run redone', async () => {
