@@ -113,9 +113,13 @@ export class BenchProcess {
   }
 }
 
-/** A worker taking one run at a time from `queue`; a killed one's run is retried after about 2 s. */
+/**
+ * A worker taking one run at a time from `queue`; a killed one's run is retried after about 6 s.
+ * The lock is renewed every 3 s: a shorter one (2 s) expired on a loaded CI machine when a renewal
+ * came late, and a run that stalls twice ends as failed.
+ */
 export const worker = (queue: string, ...extra: string[]) =>
-  BenchProcess.spawn(['worker', '--queue', queue, '--config', QUEUE_CONFIG, '--jobs', '1', '--lock-ms', '2000', ...extra])
+  BenchProcess.spawn(['worker', '--queue', queue, '--config', QUEUE_CONFIG, '--jobs', '1', '--lock-ms', '6000', ...extra])
 
 /** A coordinator for the paced suite. */
 export const coordinator = (queue: string, out: string, ...extra: string[]) =>
