@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs'
+import { ensureMomentSlots, type AdamFields } from './adam-fields.js'
 import { wasmKernelFixesInstalled } from './wasm-tuning.js'
 
 /**
@@ -20,19 +21,6 @@ import { wasmKernelFixesInstalled } from './wasm-tuning.js'
  * checkpoints move between this and tfjs's Adam. On another backend, or for a non-float32 variable
  * or gradient, a step is tfjs's own.
  */
-
-/** The fields of tfjs's AdamOptimizer this class reads (private in its typings). */
-interface AdamFields {
-  learningRate: number
-  beta1: number
-  beta2: number
-  epsilon: number
-  accBeta1: tf.Variable
-  accBeta2: tf.Variable
-  accumulatedFirstMoment: { originalName: string; variable: tf.Variable }[]
-  accumulatedSecondMoment: { originalName: string; variable: tf.Variable }[]
-  incrementIterations(): void
-}
 
 /** The parts of tfjs's WASM backend the update reads. */
 interface WasmBackendLike {
@@ -96,12 +84,7 @@ export class WasmAdamOptimizer extends tf.AdamOptimizer {
     const correction1 = f32(1 - self.accBeta1.dataSync()[0]!)
     const correction2 = f32(1 - self.accBeta2.dataSync()[0]!)
 
-    // The moment slots, created as tfjs's Adam creates them (same names, same order).
-    values.forEach((value, i) => {
-      const name = names[i]!
-      self.accumulatedFirstMoment[i] ??= { originalName: `${name}/m`, variable: tf.tidy(() => tf.zerosLike(value).variable(false)) }
-      self.accumulatedSecondMoment[i] ??= { originalName: `${name}/v`, variable: tf.tidy(() => tf.zerosLike(value).variable(false)) }
-    })
+    ensureMomentSlots(self, names, values)
 
     // The moments are written in place, so each must own its buffer (a moment shares it with a
     // checkpoint's clone it was restored from): those get a private copy first.

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs'
+import { ensureMomentSlots, type AdamFields } from './adam-fields.js'
 import {
   activeWebgpuBackend,
   computePass,
@@ -86,19 +87,6 @@ function adamPipeline(device: GpuDeviceLike): Pipeline {
   return p
 }
 
-/** The fields of tfjs's AdamOptimizer this class reads (private in its typings). */
-interface AdamFields {
-  learningRate: number
-  beta1: number
-  beta2: number
-  epsilon: number
-  accBeta1: tf.Variable
-  accBeta2: tf.Variable
-  accumulatedFirstMoment: { originalName: string; variable: tf.Variable }[]
-  accumulatedSecondMoment: { originalName: string; variable: tf.Variable }[]
-  incrementIterations(): void
-}
-
 const f32 = Math.fround
 
 /** tfjs's `{ name, tensor }` pair (not exported by @tensorflow/tfjs). */
@@ -179,12 +167,7 @@ export class WebgpuAdamOptimizer extends tf.AdamOptimizer implements LossGuarded
     const acc1 = cpuScalar(backend, self.accBeta1)!
     const acc2 = cpuScalar(backend, self.accBeta2)!
 
-    // The moment slots, created as tfjs's Adam creates them (same names, same order).
-    values.forEach((value, i) => {
-      const name = names[i]!
-      self.accumulatedFirstMoment[i] ??= { originalName: `${name}/m`, variable: tf.tidy(() => tf.zerosLike(value).variable(false)) }
-      self.accumulatedSecondMoment[i] ??= { originalName: `${name}/v`, variable: tf.tidy(() => tf.zerosLike(value).variable(false)) }
-    })
+    ensureMomentSlots(self, names, values)
 
     // Written in place, so each must own its buffer: a variable shares its buffer with the tensor it
     // was made from, a checkpoint's clone with the slot it copied. Those get a private copy first.
