@@ -194,4 +194,51 @@ export function transformer(shape: TransformerShape = TRANSFORMER_SHAPE): ModelS
   }
 }
 
-export const MODELS: Record<string, ModelSpec> = { classification, mlp, transformer: transformer() }
+
+/**
+ * A tiny Fashion-MNIST-shaped CNN: batch 64 of 28×28×1 → conv 3×3, 8 filters, 'same', ReLU →
+ * 2×2 max-pool → conv 3×3, 16 filters, 'same', ReLU → 2×2 max-pool → dense 784 → 10, softmax
+ * cross-entropy, Adam 1e-3. He-normal filters and weights, zero biases; inputs are seeded noise
+ * (the step's cost does not depend on the pixels).
+ */
+export const cnn: ModelSpec = {
+  name: 'cnn',
+  description: 'CNN 28x28x1 -> conv3x3 8 ReLU -> maxpool 2 -> conv3x3 16 ReLU -> maxpool 2 -> dense 784 -> 10, batch 64, Adam 1e-3',
+  async create(seed) {
+    const rng = createRng(`cnn ${seed}`)
+    const k1 = normal(rng, [3, 3, 1, 8], Math.sqrt(2 / 9))
+    const c1 = constant([8], 0)
+    const k2 = normal(rng, [3, 3, 8, 16], Math.sqrt(2 / 72))
+    const c2 = constant([16], 0)
+    const w = normal(rng, [7 * 7 * 16, 10], Math.sqrt(1 / 784))
+    const bias = constant([10], 0)
+    const vars = [k1, c1, k2, c2, w, bias]
+    const batches = Array.from({ length: 4 }, () => {
+      const x = tf.tensor(Float32Array.from({ length: 64 * 28 * 28 }, () => rng.normal()), [64, 28, 28, 1])
+      const y = tf.oneHot(tf.tensor1d(Int32Array.from({ length: 64 }, () => rng.int(10)), 'int32'), 10).toFloat()
+      return { x, y }
+    })
+    const next = cycle(batches)
+    const forward = (x: tf.Tensor): tf.Tensor => {
+      const h1 = tf.maxPool(tf.relu(tf.add(tf.conv2d(x as tf.Tensor4D, k1 as tf.Tensor4D, 1, 'same'), c1)) as tf.Tensor4D, 2, 2, 'valid')
+      const h2 = tf.maxPool(tf.relu(tf.add(tf.conv2d(h1, k2 as tf.Tensor4D, 1, 'same'), c2)) as tf.Tensor4D, 2, 2, 'valid')
+      return tf.add(tf.matMul(tf.reshape(h2, [64, 7 * 7 * 16]), w), bias)
+    }
+    const opt = tf.train.adam(1e-3)
+    return {
+      async step() {
+        const { x, y } = next()
+        const loss = opt.minimize(() => tf.losses.softmaxCrossEntropy(y, forward(x)) as tf.Scalar, true, vars)!
+        const value = (await loss.data())[0] as number
+        loss.dispose()
+        return value
+      },
+      dispose() {
+        opt.dispose()
+        tf.dispose([...vars, ...batches.flatMap((b) => [b.x, b.y])])
+      },
+    }
+  },
+}
+
+export const MODELS: Record<string, ModelSpec> = { classification, mlp, transformer: transformer(), cnn }

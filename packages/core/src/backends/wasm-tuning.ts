@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs'
 import { BackendError } from '../errors.js'
 import { runOnCpu, type DataBackend, type TensorInfo } from './cpu-fallback.js'
+import { conv2dBackpropFilter, conv2dBackpropInput } from './wasm-conv-gradients.js'
+import { maxPoolGrad } from './wasm-max-pool-grad.js'
 import { sumAfterTranspose, tiledTranspose } from './wasm-transpose.js'
 
 /**
@@ -8,6 +10,9 @@ import { sumAfterTranspose, tiledTranspose } from './wasm-transpose.js'
  * - BatchMatMul and _FusedMatMul with a transpose flag run 10-28x slower than an explicit
  *   transpose followed by a plain matmul, and every matmul gradient sets a flag;
  * - kernels WASM lacks, or gets wrong, run on the CPU backend instead (CPU_FALLBACK_KERNELS);
+ * - the conv2d gradients and MaxPoolGrad run as JS loops over the WASM heap plus the matmul
+ *   (JS_WASM_KERNELS; wasm-conv-gradients.ts, wasm-max-pool-grad.ts): the CPU fallback took
+ *   seconds per step for a small CNN;
  * - a float32 matrix transpose runs tile by tile in JS, 3-10x faster for [512, n] (wasm-transpose.ts),
  *   also where Sum moves its reduced axes innermost (TILED_TRANSPOSE_KERNELS).
  * Installed once, idempotent; `uninstallWasmKernelFixes` restores stock tfjs for comparison.
@@ -16,14 +21,25 @@ import { sumAfterTranspose, tiledTranspose } from './wasm-transpose.js'
 /** Kernels that run on the CPU backend when asked for on WASM, and why. */
 export const CPU_FALLBACK_REASONS = {
   UnsortedSegmentSum: 'not in wasm; tf.gather needs it for its gradient',
-  Conv2DBackpropFilter: 'not in wasm: the conv2d filter gradient',
   DepthwiseConv2dNativeBackpropFilter: 'not in wasm: the depthwiseConv2d filter gradient',
   DepthwiseConv2dNativeBackpropInput: 'not in wasm: the depthwiseConv2d input gradient',
-  MaxPoolGrad: "wasm's is wrong when every value in a window is negative (routes to the window's first element)",
   Einsum: 'not in wasm',
 } as const satisfies Record<string, string>
 
 export const CPU_FALLBACK_KERNELS = Object.keys(CPU_FALLBACK_REASONS) as (keyof typeof CPU_FALLBACK_REASONS)[]
+
+/**
+ * Kernels written in JS over the WASM heap (with the WASM matmul where there is one) for NHWC
+ * float32, and why; the cases they leave out run on the CPU backend (Conv2DBackpropFilter,
+ * MaxPoolGrad) or on tfjs's own WASM kernel (Conv2DBackpropInput).
+ */
+export const JS_WASM_KERNEL_REASONS = {
+  Conv2DBackpropFilter: 'not in wasm (the conv2d filter gradient); the CPU kernel took seconds per step for a small CNN',
+  Conv2DBackpropInput: "wasm's direct loop is several times slower than a matmul plus col2im",
+  MaxPoolGrad: "wasm's is wrong when every value in a window is negative (routes to the window's first element); the CPU kernel is slow",
+} as const satisfies Record<string, string>
+
+export const JS_WASM_KERNELS = Object.keys(JS_WASM_KERNEL_REASONS) as (keyof typeof JS_WASM_KERNEL_REASONS)[]
 
 /** Matmul kernels whose transpose flags are replaced by an explicit transpose. */
 export const TRANSPOSE_FREE_KERNELS = ['BatchMatMul', '_FusedMatMul'] as const
@@ -96,6 +112,14 @@ export function installWasmKernelFixes(): void {
     replaceWasmKernel(name, withoutTransposeFlags(matmul, tiled))
   }
   for (const name of CPU_FALLBACK_KERNELS) replaceWasmKernel(name, runOnCpu(name))
+  // The gradients below call the matmul as installed above (transpose-free) and fall back to the
+  // CPU kernel, or to tfjs's own WASM kernel, for the cases they leave out.
+  const tunedMatmul = tf.getKernel('BatchMatMul', 'wasm')!.kernelFunc
+  const stockInputGrad = tf.getKernel('Conv2DBackpropInput', 'wasm')
+  if (!stockInputGrad) throw new BackendError('WASM kernel fixes: the wasm backend has no Conv2DBackpropInput kernel')
+  replaceWasmKernel('Conv2DBackpropFilter', conv2dBackpropFilter(tunedMatmul, runOnCpu('Conv2DBackpropFilter')))
+  replaceWasmKernel('Conv2DBackpropInput', conv2dBackpropInput(tunedMatmul, stockInputGrad.kernelFunc))
+  replaceWasmKernel('MaxPoolGrad', maxPoolGrad(runOnCpu('MaxPoolGrad')))
   installed = true
 }
 
