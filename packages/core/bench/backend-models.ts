@@ -3,9 +3,11 @@
  * created (its weights, optimizer slots and batches live there) and takes one Adam step per
  * `step()`, reading the loss back asynchronously (WebGPU in Node has no synchronous reads).
  * Weights and data come from seeded JS streams, so every backend starts from the same numbers.
+ * Adam is built as train() builds it (createOptimizer): on tuned WASM that is the one-loop
+ * WasmAdamOptimizer, bit-identical to tfjs's Adam, elsewhere tfjs's Adam.
  */
 import * as tf from '@tensorflow/tfjs'
-import { createRng, SeedStreams, silentLogger, syntheticClassification, type ClassificationBatch, type Rng } from '../src/index.js'
+import { createOptimizer, createRng, SeedStreams, silentLogger, syntheticClassification, type ClassificationBatch, type Rng } from '../src/index.js'
 
 export interface BenchModel {
   /** One optimizer step; resolves to the loss before the update. */
@@ -27,7 +29,7 @@ export const classification: ModelSpec = {
     const task = syntheticClassification()
     const streams = new SeedStreams(seed)
     const inst = await task.create({ seed, streams, log: silentLogger, variableName: (n) => `${id}/${n}` })
-    const opt = tf.train.adam(task.optimizer.learningRate)
+    const opt = createOptimizer({ name: 'adam', learningRate: task.optimizer.learningRate })
     const data = streams.stream('data')
     let step = 0
     return {
@@ -79,7 +81,7 @@ export const mlp: ModelSpec = {
       return { x, y }
     })
     const next = cycle(batches)
-    const opt = tf.train.adam(1e-3)
+    const opt = createOptimizer({ name: 'adam', learningRate: 1e-3 })
     return {
       async step() {
         const { x, y } = next()
@@ -176,7 +178,7 @@ export function transformer(shape: TransformerShape = TRANSFORMER_SHAPE): ModelS
         }
         return tf.matMul(layerNorm(hidden, lnfg, lnfb), out)
       }
-      const opt = tf.train.adam(1e-3)
+      const opt = createOptimizer({ name: 'adam', learningRate: 1e-3 })
       return {
         async step() {
           const { x, y } = next()
@@ -224,7 +226,7 @@ export const cnn: ModelSpec = {
       const h2 = tf.maxPool(tf.relu(tf.add(tf.conv2d(h1, k2 as tf.Tensor4D, 1, 'same'), c2)) as tf.Tensor4D, 2, 2, 'valid')
       return tf.add(tf.matMul(tf.reshape(h2, [64, 7 * 7 * 16]), w), bias)
     }
-    const opt = tf.train.adam(1e-3)
+    const opt = createOptimizer({ name: 'adam', learningRate: 1e-3 })
     return {
       async step() {
         const { x, y } = next()
