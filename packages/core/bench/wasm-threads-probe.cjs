@@ -17,6 +17,7 @@
 const fs = require('fs'), os = require('os'), path = require('path')
 const NodeBlob = globalThis.Blob
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tfjs-wasm-threads-'))
+process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }))
 let n = 0, mainScript = null
 // the factory's source refers to the bundle's module variables, which the worker does not have
 const PRELUDE = "var require$$0 = require('fs'), require$$1 = require('path'), require$$3 = require('perf_hooks'), require$$4 = require('os'), commonjsGlobal = globalThis;\n"
