@@ -6,12 +6,15 @@
  * JS around them: tfjs's engine and gradient tape, the optimizer's own loops (the WASM Adam), the
  * loss read-back. A kernel that calls another kernel's function directly counts as one.
  *
- *   npx tsx packages/core/bench/kernel-profile.ts [--models mlp,transformer,cnn] [--backend wasm] [--stock] [--steps 20] [--top 15]
+ *   npx tsx packages/core/bench/kernel-profile.ts [--models mlp,transformer,cnn,sit,char-transformer] [--backend wasm] [--stock] [--steps 20] [--top 15]
  */
 import { parseArgs } from 'node:util'
 import * as tf from '@tensorflow/tfjs'
 import { useBackend, type BackendName } from '../src/index.js'
-import { MODELS } from './backend-models.js'
+import { MODELS as CORE_MODELS } from './backend-models.js'
+import { TASK_MODELS } from './task-models.js'
+
+const MODELS = { ...CORE_MODELS, ...TASK_MODELS }
 
 const { values: args } = parseArgs({
   options: {

@@ -1,13 +1,14 @@
 /**
- * Tuned WASM against PyTorch on the CPU, side by side: each model of backend-models.ts on tfjs
- * (in this process) and its PyTorch twin (torch_twins.py, a child process), both on one thread,
+ * Tuned WASM against PyTorch on the CPU, side by side: each model of backend-models.ts and
+ * task-models.ts on tfjs (in this process) and its PyTorch twin (torch_twins.py, a child
+ * process), both on one thread,
  * taking turns in blocks of steps, in an order that alternates every round. Only one side runs
  * at a time (the other waits for its next command), so both see the same machine. Reports, per
  * model, the median ms/step of each side (wall and CPU time) and the median per-round ratio
  * tfjs / PyTorch (above 1: tfjs slower). Needs PyTorch (Debian: `apt-get install python3-torch`);
  * CI does not run it.
  *
- *   npx tsx packages/core/bench/torch-parity.ts [--models mlp,transformer,cnn] [--rounds 5] [--block-ms 1000]
+ *   npx tsx packages/core/bench/torch-parity.ts [--models mlp,transformer,cnn,sit,char-transformer] [--rounds 5] [--block-ms 1000]
  *       [--warmup 5] [--python /usr/bin/python3] [--json out.json]
  */
 import { spawn } from 'node:child_process'
@@ -18,11 +19,14 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import * as tf from '@tensorflow/tfjs'
 import { useBackend } from '../src/index.js'
-import { MODELS, type BenchModel } from './backend-models.js'
+import { MODELS as CORE_MODELS, type BenchModel } from './backend-models.js'
+import { TASK_MODELS } from './task-models.js'
+
+const MODELS = { ...CORE_MODELS, ...TASK_MODELS }
 
 const { values: args } = parseArgs({
   options: {
-    models: { type: 'string', default: 'mlp,transformer,cnn' },
+    models: { type: 'string', default: 'mlp,transformer,cnn,sit,char-transformer' },
     rounds: { type: 'string', default: '5' },
     'block-ms': { type: 'string', default: '1000' },
     warmup: { type: 'string', default: '5' },

@@ -1,4 +1,5 @@
-"""PyTorch twins of the models in backend-models.ts (mlp, transformer, cnn): the same shapes,
+"""PyTorch twins of the models in backend-models.ts (mlp, transformer, cnn) and task-models.ts
+(sit, char-transformer): the same shapes,
 initialisation scales, loss and Adam settings, fp32 on the CPU, the loss read back every step
 (.item()). Driven by torch-parity.ts over stdin/stdout, one JSON object per line each way:
 
@@ -132,7 +133,115 @@ def cnn():
     return adam_step([k1, c1, k2, c2, w, bias], 1e-3, loss)
 
 
-MODELS = {'mlp': mlp, 'transformer': transformer, 'cnn': cnn}
+def sit(size=16, patch=4, d=32, depth=4, h=2, mlp_ratio=2, classes=6, b=32, label_dropout=0.1):
+    """shapesDiffusion()'s SiT: patch embedding + fixed sin-cos positions, adaLN-Zero blocks
+    conditioned on an MLP of sinusoidal(1000 t) plus a class embedding (one null class), GELU
+    as x*sigmoid(1.702 x), zero-initialised modulation and final layer; x_t = (1-t) x0 + t eps,
+    MSE to v* = eps - x0; Adam 1e-3. A new batch every step (random images, noise, t, labels)."""
+    pd, hidden, tokens, dh = patch * patch, d * mlp_ratio, (size // patch) ** 2, d // h
+    xavier = lambda fan_in, fan_out: math.sqrt(2 / (fan_in + fan_out))
+    zeros = lambda *shape: torch.zeros(*shape, requires_grad=True)
+    patch_w, patch_b = param(pd, d, scale=xavier(pd, d)), zeros(d)
+    time_w1, time_b1, time_w2, time_b2 = param(d, d, scale=0.02), zeros(d), param(d, d, scale=0.02), zeros(d)
+    class_table = param(classes + 1, d, scale=0.02)
+    blocks = [dict(mod_w=zeros(d, 6 * d), mod_b=zeros(6 * d), qkv_w=param(d, 3 * d, scale=xavier(d, 3 * d)), qkv_b=zeros(3 * d),
+                   proj_w=param(d, d, scale=xavier(d, d)), proj_b=zeros(d), fc1_w=param(d, hidden, scale=xavier(d, hidden)),
+                   fc1_b=zeros(hidden), fc2_w=param(hidden, d, scale=xavier(hidden, d)), fc2_b=zeros(d)) for _ in range(depth)]
+    final_mod_w, final_mod_b, final_w, final_b = zeros(d, 2 * d), zeros(2 * d), zeros(d, pd), zeros(pd)
+    params = [patch_w, patch_b, time_w1, time_b1, time_w2, time_b2, class_table] + [t for blk in blocks for t in blk.values()] + \
+        [final_mod_w, final_mod_b, final_w, final_b]
+    grid = size // patch
+    quarter = d // 4
+    omega = torch.tensor([1 / 10000 ** (i / quarter) for i in range(quarter)])
+    ys, xs = torch.meshgrid(torch.arange(grid).float(), torch.arange(grid).float(), indexing='ij')
+    ys, xs = ys.reshape(-1, 1) * omega, xs.reshape(-1, 1) * omega
+    positions = torch.cat([ys.sin(), ys.cos(), xs.sin(), xs.cos()], 1)
+    freqs = torch.exp(-math.log(10000) * torch.arange(d // 2).float() / (d // 2))
+
+    def ln(x):
+        mean = x.mean(-1, keepdim=True)
+        var = ((x - mean) ** 2).mean(-1, keepdim=True)
+        return (x - mean) / torch.sqrt(var + 1e-6)
+
+    def patchify(img):
+        return img.reshape(b, grid, patch, grid, patch).permute(0, 1, 3, 2, 4).reshape(b, tokens, pd)
+
+    def unpatchify(tok):
+        return tok.reshape(b, grid, grid, patch, patch).permute(0, 1, 3, 2, 4).reshape(b, size, size, 1)
+
+    def attention(x, blk):
+        qkv = x @ blk['qkv_w'] + blk['qkv_b']
+        outs = []
+        for i in range(h):
+            part = lambda j: qkv[:, :, j * d + i * dh: j * d + (i + 1) * dh]
+            att = torch.softmax((part(0) @ part(1).transpose(1, 2)) * (1 / math.sqrt(dh)), -1)
+            outs.append(att @ part(2))
+        return torch.cat(outs, 2) @ blk['proj_w'] + blk['proj_b']
+
+    def loss():
+        x0 = torch.rand(b, size, size, 1) * 2 - 1
+        noise = torch.randn(b, size, size, 1)
+        t = torch.rand(b)
+        labels = torch.randint(0, classes, (b,))
+        labels = torch.where(torch.rand(b) < label_dropout, torch.full_like(labels, classes), labels)
+        tt = t.reshape(-1, 1, 1, 1)
+        xt = (1 - tt) * x0 + tt * noise
+        args_ = (t * 1000).reshape(-1, 1) * freqs
+        pre = torch.cat([args_.cos(), args_.sin()], 1) @ time_w1 + time_b1
+        c = (pre * torch.sigmoid(pre)) @ time_w2 + time_b2 + F.one_hot(labels, classes + 1).float() @ class_table
+        silu_c = c * torch.sigmoid(c)
+        hid = patchify(xt) @ patch_w + patch_b + positions
+        for blk in blocks:
+            shift_a, scale_a, gate_a, shift_m, scale_m, gate_m = (silu_c @ blk['mod_w'] + blk['mod_b']).reshape(b, 1, 6 * d).chunk(6, 2)
+            hid = hid + gate_a * attention(ln(hid) * (1 + scale_a) + shift_a, blk)
+            inner = (ln(hid) * (1 + scale_m) + shift_m) @ blk['fc1_w'] + blk['fc1_b']
+            hid = hid + gate_m * ((inner * torch.sigmoid(1.702 * inner)) @ blk['fc2_w'] + blk['fc2_b'])
+        shift, scale = (silu_c @ final_mod_w + final_mod_b).reshape(b, 1, 2 * d).chunk(2, 2)
+        v = unpatchify((ln(hid) * (1 + scale) + shift) @ final_w + final_b)
+        return ((v - (noise - x0)) ** 2).mean()
+    return adam_step(params, 1e-3, loss)
+
+
+def char_transformer(v=32, s=32, d=64, h=4, layers=2, ff=176, b=16):
+    """charLmTransformer()'s decoder: oneHot @ E + learned positions, pre-norm blocks (RMSNorm ->
+    causal attention, RMSNorm -> SwiGLU), final RMSNorm, untied head; init N(0, 0.02), residual
+    outputs 0.02/sqrt(2 layers); next-token softmax cross-entropy; Adam 3e-3."""
+    dh, res = d // h, 0.02 / math.sqrt(2 * layers)
+    embed, pos = param(v, d, scale=0.02), param(s, d, scale=0.02)
+    blocks = [dict(attn_norm=const(d, value=1), wq=param(d, d, scale=0.02), wk=param(d, d, scale=0.02), wv=param(d, d, scale=0.02),
+                   wo=param(d, d, scale=res), mlp_norm=const(d, value=1), w_gate=param(d, ff, scale=0.02), w_up=param(d, ff, scale=0.02),
+                   w_down=param(ff, d, scale=res)) for _ in range(layers)]
+    final_norm, head = const(d, value=1), param(d, v, scale=0.02)
+    params = [embed, pos] + [t for blk in blocks for t in blk.values()] + [final_norm, head]
+    mask = torch.triu(torch.full((s, s), -1e9), diagonal=1)
+
+    def rms(x, g):
+        return x * torch.rsqrt((x * x).mean(-1, keepdim=True) + 1e-6) * g
+
+    def split(t):
+        return t.reshape(b, s, h, dh).transpose(1, 2).reshape(b * h, s, dh)
+
+    def merge(t):
+        return t.reshape(b, h, s, dh).transpose(1, 2).reshape(b * s, d)
+
+    def loss():
+        text = torch.randint(0, v, (b, s + 1))
+        x, y = text[:, :-1], F.one_hot(text[:, 1:].reshape(-1), v).float()
+        hid = ((F.one_hot(x.reshape(-1), v).float() @ embed).reshape(b, s, d) + pos).reshape(b * s, d)
+        for blk in blocks:
+            a = rms(hid, blk['attn_norm'])
+            q, k, val = split(a @ blk['wq']), split(a @ blk['wk']), split(a @ blk['wv'])
+            scores = (q @ k.transpose(1, 2)) * (1 / math.sqrt(dh)) + mask
+            hid = hid + merge(torch.softmax(scores, -1) @ val) @ blk['wo']
+            m = rms(hid, blk['mlp_norm'])
+            gate = m @ blk['w_gate']
+            hid = hid + ((gate * torch.sigmoid(gate)) * (m @ blk['w_up'])) @ blk['w_down']
+        logits = rms(hid, final_norm) @ head
+        return -(y * torch.log_softmax(logits, -1)).sum(-1).mean()
+    return adam_step(params, 3e-3, loss)
+
+
+MODELS = {'mlp': mlp, 'transformer': transformer, 'cnn': cnn, 'sit': sit, 'char-transformer': char_transformer}
 steps = {}
 
 

@@ -3,6 +3,7 @@ import { BackendError } from '../errors.js'
 import { runOnCpu, type DataBackend, type TensorInfo } from './cpu-fallback.js'
 import { conv2dBackpropFilter, conv2dBackpropInput } from './wasm-conv-gradients.js'
 import { maxPoolGrad } from './wasm-max-pool-grad.js'
+import { leadingAxesSum } from './wasm-sum.js'
 import { sumAfterTranspose, tiledTranspose } from './wasm-transpose.js'
 
 /**
@@ -14,7 +15,8 @@ import { sumAfterTranspose, tiledTranspose } from './wasm-transpose.js'
  *   (JS_WASM_KERNELS; wasm-conv-gradients.ts, wasm-max-pool-grad.ts): the CPU fallback took
  *   seconds per step for a small CNN;
  * - a float32 matrix transpose runs tile by tile in JS, 3-10x faster for [512, n] (wasm-transpose.ts),
- *   also where Sum moves its reduced axes innermost (TILED_TRANSPOSE_KERNELS).
+ *   also where Sum moves its reduced axes innermost (TILED_TRANSPOSE_KERNELS);
+ * - Sum over leading axes (bias gradients) runs as column sums in JS, no transpose (wasm-sum.ts);
  * Installed once, idempotent; `uninstallWasmKernelFixes` restores stock tfjs for comparison.
  */
 
@@ -105,7 +107,7 @@ export function installWasmKernelFixes(): void {
   if (!sum) throw new BackendError('WASM kernel fixes: the wasm backend has no Sum kernel')
   const tiled = tiledTranspose(transpose)
   replaceWasmKernel('Transpose', tiled)
-  replaceWasmKernel('Sum', sumAfterTranspose(sum, tiled))
+  replaceWasmKernel('Sum', leadingAxesSum(sumAfterTranspose(sum, tiled)))
   for (const name of TRANSPOSE_FREE_KERNELS) {
     const matmul = tf.getKernel(name, 'wasm')
     if (!matmul) throw new BackendError(`WASM kernel fixes: the wasm backend has no ${name} kernel`)
