@@ -5,7 +5,7 @@
  * the median ms/step over rounds, the median per-round ratio to a reference backend, the first
  * step (WebGPU compiles its shaders there) and how far each backend's first losses are from CPU's.
  *
- *   pnpm --filter @converge/core bench:backends [--backends cpu,wasm,webgpu] [--models classification,mlp,transformer]
+ *   pnpm --filter @converge/core bench:backends [--backends cpu,wasm,webgpu] [--models classification,mlp,transformer,cnn]
  *       [--rounds 9] [--block-ms 400] [--warmup 5] [--seed 1] [--json out.json]
  *
  * Backends: cpu, wasm (= wasm-stock and wasm-tuned), wasm-stock, wasm-tuned, webgpu, tensorflow;
@@ -121,19 +121,27 @@ const report: Record<string, Result[]> = {}
 for (const modelName of modelNames) {
   const spec = MODELS[modelName]!
   const runs: { config: Config; model: BenchModel; result: Result }[] = []
+  const cannotTrain: string[] = []
   for (const config of configs) {
     await useBackend(config.backend, { tunedWasm: config.tunedWasm })
     const model = await spec.create(seed, `${modelName}-${config.label}`)
     const firstLosses: number[] = []
     let firstStepMs = 0
     let warmStart = 0
-    for (let i = 0; i < warmup; i++) {
-      const started = performance.now()
-      firstLosses.push(await model.step())
-      if (i === 0) {
-        firstStepMs = performance.now() - started
-        warmStart = performance.now()
+    try {
+      for (let i = 0; i < warmup; i++) {
+        const started = performance.now()
+        firstLosses.push(await model.step())
+        if (i === 0) {
+          firstStepMs = performance.now() - started
+          warmStart = performance.now()
+        }
       }
+    } catch (e) {
+      // e.g. stock WASM on the CNN: it has no Conv2DBackpropFilter kernel
+      cannotTrain.push(`${config.label}: ${(e as Error).message.split('\n')[0]}`)
+      model.dispose()
+      continue
     }
     const warmMs = warmup > 1 ? (performance.now() - warmStart) / (warmup - 1) : firstStepMs
     const blockSteps = Math.max(1, Math.round(blockMs / Math.max(warmMs, 1e-3)))
@@ -155,9 +163,14 @@ for (const modelName of modelNames) {
 
   const results = runs.map((run) => run.result)
   report[modelName] = results
-  const ref = results.find((x) => x.label === reference.label)!
+  const ref = results.find((x) => x.label === reference.label)
   const cpu = results.find((x) => x.label === 'cpu')
   console.log(`## ${spec.description}\n`)
+  for (const c of cannotTrain) console.log(`cannot train this model on ${c}\n`)
+  if (!ref) {
+    console.log(`(${reference.label} could not train it: no ratios)\n`)
+    continue
+  }
   console.log(`| backend | median ms/step | range over rounds | ratio to ${reference.label} (median per round) | first step ms | steps per block | first ${warmup} losses: max abs diff to cpu |`)
   console.log('|---|---|---|---|---|---|---|')
   for (const x of results) {
