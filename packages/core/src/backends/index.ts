@@ -22,6 +22,7 @@ export {
   JS_WASM_KERNEL_REASONS,
   TRANSPOSE_FREE_KERNELS,
   TILED_TRANSPOSE_KERNELS,
+  SHARED_BUFFER_KERNELS,
 } from './wasm-tuning.js'
 export { installComparisonGradients, ZERO_GRADIENT_KERNELS } from './comparison-gradients.js'
 export { runOnCpu } from './cpu-fallback.js'

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs'
 import { BackendError } from '../errors.js'
 import { runOnCpu, type DataBackend, type TensorInfo } from './cpu-fallback.js'
 import { conv2dBackpropFilter, conv2dBackpropInput } from './wasm-conv-gradients.js'
+import { sharedIdentity } from './wasm-identity.js'
 import { maxPoolGrad } from './wasm-max-pool-grad.js'
 import { leadingAxesSum } from './wasm-sum.js'
 import { sumAfterTranspose, tiledTranspose } from './wasm-transpose.js'
@@ -17,6 +18,8 @@ import { sumAfterTranspose, tiledTranspose } from './wasm-transpose.js'
  * - a float32 matrix transpose runs tile by tile in JS, 3-10x faster for [512, n] (wasm-transpose.ts),
  *   also where Sum moves its reduced axes innermost (TILED_TRANSPOSE_KERNELS);
  * - Sum over leading axes (bias gradients) runs as column sums in JS, no transpose (wasm-sum.ts);
+ * - Identity shares its input's buffer instead of copying it (wasm-identity.ts): the engine clones
+ *   every tensor it saves for the backward pass through it (SHARED_BUFFER_KERNELS);
  * Installed once, idempotent; `uninstallWasmKernelFixes` restores stock tfjs for comparison.
  */
 
@@ -45,6 +48,9 @@ export const JS_WASM_KERNELS = Object.keys(JS_WASM_KERNEL_REASONS) as (keyof typ
 
 /** Matmul kernels whose transpose flags are replaced by an explicit transpose. */
 export const TRANSPOSE_FREE_KERNELS = ['BatchMatMul', '_FusedMatMul'] as const
+
+/** Kernels that return their input's buffer, reference counted, instead of a copy (wasm-identity.ts). */
+export const SHARED_BUFFER_KERNELS = ['Identity'] as const
 
 /** Kernels replaced so that matrix transposes are tiled (wasm-transpose.ts). */
 export const TILED_TRANSPOSE_KERNELS = ['Transpose', 'Sum'] as const
@@ -114,6 +120,9 @@ export function installWasmKernelFixes(): void {
     replaceWasmKernel(name, withoutTransposeFlags(matmul, tiled))
   }
   for (const name of CPU_FALLBACK_KERNELS) replaceWasmKernel(name, runOnCpu(name))
+  const identity = tf.getKernel('Identity', 'wasm')
+  if (!identity) throw new BackendError('WASM kernel fixes: the wasm backend has no Identity kernel')
+  replaceWasmKernel('Identity', sharedIdentity(identity.kernelFunc))
   // The gradients below call the matmul as installed above (transpose-free) and fall back to the
   // CPU kernel, or to tfjs's own WASM kernel, for the cases they leave out.
   const tunedMatmul = tf.getKernel('BatchMatMul', 'wasm')!.kernelFunc
