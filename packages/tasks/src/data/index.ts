@@ -1,0 +1,17 @@
+/**
+ * `@converge/tasks/data`: reading real data sets and turning them into seeded batches for a task.
+ */
+export { parseIdx, readIdxFile, encodeIdxUint8, type IdxArray } from './idx.js'
+export { checkLabelledImages, imageSize, type LabelledImages } from './labelled-images.js'
+export {
+  loadFashionMnist,
+  findFashionMnist,
+  fashionMnistOptionsSchema,
+  FASHION_MNIST_CLASSES,
+  FASHION_MNIST_FILES,
+  FASHION_MNIST_DIR_ENV,
+  FASHION_MNIST_INSTALL_COMMAND,
+  DEBIAN_FASHION_MNIST_DIR,
+  type FashionMnist,
+  type FashionMnistOptions,
+} from './fashion-mnist.js'
