@@ -15,3 +15,9 @@ export {
   type FashionMnist,
   type FashionMnistOptions,
 } from './fashion-mnist.js'
+export { EpochSampler } from './epoch-sampler.js'
+export { splitIndices, splitImages, subset, type SplitOptions, type SplitIndices, type SplitSize } from './split.js'
+export { resizeArea, padImages } from './resize.js'
+export { augmentInPlace, type Augmentation } from './augment.js'
+export { imageBatch, wholeSet, oneHot, type ImageBatch, type ImageBatchOptions, type PixelScale } from './image-batch.js'
+export { fromTfDataset, toTfDataset, type TfImageElement } from './tf-data.js'
