@@ -13,7 +13,7 @@ export type TfImageElement = { xs: tf.Tensor; ys: tf.Tensor } | [tf.Tensor, tf.T
  * one-hot rows. Pixels are kept as given (float), so batch them with `{ scale: 1 }`. Every element's
  * tensors are disposed once read.
  */
-export async function fromTfDataset(dataset: tf.data.Dataset<TfImageElement>, options: { readonly classes: number }): Promise<LabelledImages> {
+export async function fromTfDataset(dataset: tf.data.Dataset<TfImageElement> | tf.data.Dataset<tf.TensorContainer>, options: { readonly classes: number }): Promise<LabelledImages> {
   const { classes } = options
   if (!(Number.isInteger(classes) && classes >= 2)) throw new RangeError(`fromTfDataset: classes must be an integer ≥ 2, got ${classes}`)
   const chunks: Float32Array[] = []
@@ -23,10 +23,10 @@ export async function fromTfDataset(dataset: tf.data.Dataset<TfImageElement>, op
   for (let e = 0; ; e++) {
     const r = await it.next()
     if (r.done) break
-    const el = r.value
-    const [xs, ys] = Array.isArray(el) ? el : [el.xs, el.ys]
+    const el = r.value as unknown
+    const [xs, ys] = (Array.isArray(el) ? el : el && typeof el === 'object' ? [(el as { xs?: unknown }).xs, (el as { ys?: unknown }).ys] : []) as [tf.Tensor?, tf.Tensor?]
     try {
-      if (!xs || !ys) throw new TypeError(`fromTfDataset: element ${e} must be { xs, ys } or [xs, ys]`)
+      if (!isTensor(xs) || !isTensor(ys)) throw new TypeError(`fromTfDataset: element ${e} must be { xs, ys } or [xs, ys]`)
       const batched = xs.rank === 4
       const [h, w, c] = (batched ? xs.shape.slice(1) : xs.rank === 3 ? xs.shape : xs.rank === 2 ? [...xs.shape, 1] : []) as number[]
       if (h === undefined || w === undefined || c === undefined) throw new RangeError(`fromTfDataset: element ${e}: xs must be [h, w], [h, w, c] or [n, h, w, c], got [${xs.shape.join(', ')}]`)
@@ -53,6 +53,11 @@ export async function fromTfDataset(dataset: tf.data.Dataset<TfImageElement>, op
     offset += chunk.length
   }
   return checkLabelledImages({ images, labels: Int32Array.from(labels), count: labels.length, height, width, channels, classes }, 'fromTfDataset')
+}
+
+/** Duck-typed, so tensors from another copy of tfjs in the user's project count too. */
+function isTensor(v: unknown): v is tf.Tensor {
+  return !!v && typeof (v as tf.Tensor).dataSync === 'function' && Array.isArray((v as tf.Tensor).shape)
 }
 
 function argMax(values: ArrayLike<number>, from: number, n: number): number {

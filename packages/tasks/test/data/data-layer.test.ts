@@ -172,7 +172,7 @@ describe('tf.data interop', () => {
       const v = i as unknown as number
       return [tf.fill([4, 5], v), tf.scalar(v, 'int32')] as unknown as tf.TensorContainer
     })
-    const got = await fromTfDataset(ds as never, { classes: 3 })
+    const got = await fromTfDataset(ds, { classes: 3 })
     expect([got.count, got.height, got.width, got.channels]).toEqual([3, 4, 5, 1])
     expect(Array.from(got.labels)).toEqual([0, 1, 2])
     expect(got.images[20]).toBe(1)
