@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fmtSpeedup, fmtTarget } from '../format.js'
 import type { SuiteSummary } from '../summary.js'
@@ -84,6 +84,7 @@ ${rows.join('\n')}
     : '<p>No suite has finished yet.</p>'}
 ${waiting.length ? `<p>Not finished yet: ${waiting.map(esc).join(', ')}.</p>` : ''}
 <footer>Written ${esc(options.writtenAt ?? new Date().toISOString())}. Plain-text index: <a href="report.md">report.md</a> (written when the run ends).</footer>`
+  mkdirSync(out, { recursive: true })
   const path = join(out, 'index.html')
   writeFileSync(path, pageShell({ title: 'converge bench results', body, assets: 'assets', ...(pending.length ? { refreshSeconds: 60 } : {}) }))
   return path

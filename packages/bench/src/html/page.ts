@@ -96,7 +96,7 @@ const HOW: Record<string, string> = {
   pairs:
     'Each panel pairs the baseline with one arm: a line joins the two runs of the same seed (same initialisation and data order). Filled markers reached the target; open markers at the dashed budget rule never did, so they took more than the budget.',
   forest:
-    'Each row: the median paired speed-up over the baseline (a point; a triangle when censored runs leave it open, pointing the open way) and its interval (bar; an open arrowhead where it runs to 0 or ∞), on a log axis. The dashed line at 1 is no difference; an interval that crosses it cannot tell the arm from the baseline at this number of seeds. A grey tick, when shown, is the minimum detectable speed-up.',
+    'Each row: the median paired speed-up over the baseline (a point; a triangle when censored runs leave it open, pointing the open way) and its interval (bar; an open arrowhead where it runs to 0 or ∞), on a log axis. The dashed line at 1 is no difference; an interval that crosses it cannot tell the arm from the baseline at this number of seeds.',
   levels:
     "The suite's target moved along its distance from the baseline's best: right is looser, left is stricter. Vertical bars are the intervals. A speed-up that holds at one target level only is fragile.",
   tuning:
@@ -133,7 +133,7 @@ ${s.cost ? `<dt>Cost unit</dt><dd>${esc(s.cost.name)} = steps × ${s.cost.perSte
   const sections = [
     ...(chart('curves') ? [section('curves', 'Learning curves', HOW.curves as string, chart('curves'), [curvesTable(m)])] : []),
     ...(m.pairs.length ? [section('pairs', 'Steps-to-target per seed pair', HOW.pairs as string, chart('pairs'), [pairsTable(m)])] : []),
-    ...(m.forest.length ? [section('forest', 'Speed-up over the baseline', HOW.forest as string, chart('forest'), [forestTable(m)])] : []),
+    ...(m.forest.length ? [section('forest', 'Speed-up over the baseline', `${HOW.forest}${m.forest.some((r) => r.minDetectable !== null) ? ' The grey tick is the minimum detectable speed-up: the smallest true speed-up this suite would detect at its seed count.' : ''}`, chart('forest'), [forestTable(m)])] : []),
     ...(m.levels.length ? [section('levels', 'Speed-up against the target level', HOW.levels as string, chart('levels'), [levelsTable(m)])] : []),
     ...m.tuning.map((t, i) => section(`tuning-${i}`, `Tuning grid: ${t.arm}`, HOW.tuning as string, chart(`tuning-${i}`), [tuningTable(m, t)])),
   ]

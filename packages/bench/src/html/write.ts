@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import type { RunJob } from '../job.js'
 import type { RunRecord } from '../records.js'
@@ -22,6 +22,7 @@ export function writeSuiteHtml(
 ): { page: string; index: string } {
   const out = dirname(outDir)
   const writtenAt = index.writtenAt ?? new Date().toISOString()
+  mkdirSync(outDir, { recursive: true })
   copyAssets(out)
   const model = suitePageModel(summary, records, tuningRecords, failures)
   const page = join(outDir, SUITE_PAGE)
