@@ -4,6 +4,9 @@ import { join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { chromium, type BrowserContext, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { SuiteSummary } from '../src/index.js'
+import { suitePageModel } from '../src/html/model.js'
+import { writeSuiteHtml } from '../src/html/write.js'
 import { tinyBenchOutput } from './fixtures/bench-output.js'
 
 /**
@@ -40,11 +43,12 @@ interface Opened {
 
 describe.skipIf(!executable)('bench HTML pages in Chromium', () => {
   let out = ''
+  let outcomes: Awaited<ReturnType<typeof tinyBenchOutput>>
   let context: BrowserContext
 
   beforeAll(async () => {
     out = tmp('converge-html-')
-    await tinyBenchOutput(out)
+    outcomes = await tinyBenchOutput(out)
     context = await chromium.launchPersistentContext(tmp('converge-chromium-profile-'), { executablePath: executable, headless: true, args: FLAGS })
     mkdirSync(ARTIFACTS, { recursive: true })
   }, 120_000)
@@ -97,7 +101,11 @@ describe.skipIf(!executable)('bench HTML pages in Chromium', () => {
     expect(await marks(page, 'forest', 'estimate')).toBe(1)
     expect(await marks(page, 'forest', 'open_ends')).toBe(1)
     expect(await marks(page, 'forest', 'interval')).toBe(1)
-    expect(await marks(page, 'levels', 'level_points')).toBeGreaterThan(0)
+    // one marker per arm and target level with a ratio: filled for a median, open for a bound
+    const levels = suitePageModel(outcomes.tiny.summary!, outcomes.tiny.records).levels.filter((l) => l.estimate !== null)
+    expect(levels.length).toBeGreaterThan(0)
+    expect(await marks(page, 'levels', 'level_points')).toBe(levels.filter((l) => l.estimate!.kind === 'median').length)
+    expect(await marks(page, 'levels', 'level_bounds')).toBe(levels.filter((l) => l.estimate!.kind !== 'median').length)
     // the text table beside the curves holds every run
     expect(await page.$$eval('#curves table tbody tr', (r) => r.length)).toBe(6)
     await shoot(page, 'tiny')
@@ -111,6 +119,13 @@ describe.skipIf(!executable)('bench HTML pages in Chromium', () => {
     await box.check()
     await until(page, "document.querySelectorAll('#chart-curves g.censored_marks > path').length === 3")
     expect(await marks(page, 'curves', 'curves')).toBe(6)
+
+    // clicking an arm in the legend highlights it: the other arm's runs fade
+    const faded = () => page.$$eval('#chart-curves g.curves_marks > path', (els) => els.filter((e) => Number(e.getAttribute('opacity') ?? 1) < 0.5).length)
+    expect(await faded()).toBe(0)
+    await page.locator('#chart-curves g.role-legend-label text', { hasText: 'slow-sgd' }).click()
+    await until(page, "[...document.querySelectorAll('#chart-curves g.curves_marks > path')].filter((e) => Number(e.getAttribute('opacity') ?? 1) < 0.5).length === 3")
+    expect(await faded()).toBe(3)
     expect(problems).toEqual([])
     await page.close()
   })
@@ -127,6 +142,19 @@ describe.skipIf(!executable)('bench HTML pages in Chromium', () => {
     expect(await marks(page, 'curves', 'curves')).toBe(4)
     expect(await page.locator('#tuning-0 table').innerText()).toMatch(/lr=0\.5 \(chosen\)/)
     await shoot(page, 'tiny-tuned')
+    expect(problems).toEqual([])
+    await page.close()
+  })
+
+  it('a summary carrying verdict words and minimum detectable speed-ups draws them on the forest plot', async () => {
+    const { tiny } = outcomes
+    const summary = { ...tiny.summary!, arms: tiny.summary!.arms.map((a) => (a.speedup ? { ...a, verdict: 'slower', minDetectableSpeedup: 1.7 } : a)) }
+    writeSuiteHtml(join(out, 'tiny-verdicts'), summary as SuiteSummary, tiny.records, [], [])
+    const { page, problems } = await open('tiny-verdicts/report.html')
+    expect(await marks(page, 'forest', 'mds')).toBe(1)
+    expect(await page.$$eval('#chart-forest g.verdict_marks text', (t) => t.map((e) => e.textContent))).toEqual(['slower'])
+    expect(await page.locator('#forest table').innerText()).toMatch(/slower\s+1\.70x/)
+    await shoot(page, 'tiny-verdicts')
     expect(problems).toEqual([])
     await page.close()
   })

@@ -24,6 +24,7 @@ table { border-collapse: collapse; font-size: .85rem; margin: .3rem 0 1rem; font
 caption { text-align: left; font-weight: 600; padding: .2rem 0; caption-side: top; }
 th, td { border-bottom: 1px solid var(--rule); padding: .2rem .55rem; text-align: left; vertical-align: top; }
 th { background: var(--panel); }
+.tables tbody th[scope="row"] { white-space: nowrap; }
 .figure { display: flex; flex-wrap: wrap; gap: 1.5rem; align-items: flex-start; }
 .chart { min-width: 300px; }
 .chart .vega-bindings { display: flex; flex-wrap: wrap; gap: .2rem 1rem; font-size: .85rem; margin-top: .3rem; }
@@ -98,7 +99,7 @@ const HOW: Record<string, string> = {
   forest:
     'Each row: the median paired speed-up over the baseline (a point; a triangle when censored runs leave it open, pointing the open way) and its interval (bar; an open arrowhead where it runs to 0 or ∞), on a log axis. The dashed line at 1 is no difference; an interval that crosses it cannot tell the arm from the baseline at this number of seeds.',
   levels:
-    "The suite's target moved along its distance from the baseline's best: right is looser, left is stricter. Vertical bars are the intervals. A speed-up that holds at one target level only is fragile.",
+    "The suite's target moved along its distance from the baseline's best: right is looser, left is stricter. Filled markers are median speed-ups, open markers bounds left open by runs that did not reach that level; vertical bars are the intervals. A speed-up that holds at one target level only is fragile.",
   tuning:
     'Every grid point on every tuning seed (disjoint from the reported seeds): the best value of the target metric each run reached within the budget, one line per tuning seed. The dashed rule is the tuning target; the ringed point is the choice.',
 }

@@ -48,7 +48,8 @@ export function armToggles(arms: readonly string[]): { params: Spec[]; filter: s
 export function curvesSpec(m: SuitePageModel): ChartSpec {
   const enc = armEncodings(m.arms)
   const toggles = armToggles(m.arms)
-  const x = { field: 'step', type: 'quantitative', axis: STEP_AXIS, scale: { domain: [0, m.summary.maxSteps] } }
+  // padding: markers at step 0 and at the budget are drawn whole
+  const x = { field: 'step', type: 'quantitative', axis: STEP_AXIS, scale: { domain: [0, m.summary.maxSteps], padding: 8 } }
   const y = { field: 'value', type: 'quantitative', title: `held-out ${m.metric} (${directionWord(m.direction)})`, scale: { zero: false } }
   const highlight = { condition: { param: 'pick', value: 0.95, empty: true }, value: 0.12 }
   const tooltip = [
@@ -74,8 +75,9 @@ export function curvesSpec(m: SuitePageModel): ChartSpec {
     title: `Learning curves: held-out ${m.metric} of every run`,
     spec: {
       description: `Held-out ${m.metric} against optimizer steps for every run of every arm, the target ${m.target.value} as a dashed rule, first crossings filled, runs that never reached it as open markers.`,
-      width: 620,
-      height: 340,
+      width: 540,
+      height: 320,
+      config: { legend: { orient: 'bottom', direction: 'horizontal' } },
       params: toggles.params,
       layer: [
         {
@@ -249,7 +251,7 @@ export function levelsSpec(m: SuitePageModel): ChartSpec {
   }
   const ys = [1, ...drawn.flatMap((l) => [l.x, l.low, l.high])].filter((v): v is number => typeof v === 'number' && Number.isFinite(v) && v > 0)
   const yScale = { type: 'log', nice: false, domain: [Math.min(...ys) / 1.25, Math.max(...ys) * 1.25] }
-  const tooltip = [{ field: 'arm' }, { field: 'gapScale', title: 'distance (× suite target)' }, { field: 'target', title: `target ${m.metric}`, format: '.4~g' }, { field: 'text', title: 'speed-up' }]
+  const tooltip = [{ field: 'arm' }, { field: 'gapScale', title: 'distance (× suite target)' }, { field: 'target', title: `target ${m.metric}`, format: '.4~g' }, { field: 'text', title: 'speed-up' }, { field: 'kind', title: 'drawn point' }]
   return {
     id: 'levels',
     title: 'Speed-up against the target level',
@@ -271,12 +273,18 @@ export function levelsSpec(m: SuitePageModel): ChartSpec {
           mark: { type: 'line', strokeWidth: 2 },
           encoding: { x, y: { field: 'x', type: 'quantitative', scale: yScale, title: `median ${SPEEDUP_TITLE}`, axis: { format: '~g' } }, color: enc.color, strokeDash: enc.strokeDash, tooltip },
         },
-        {
-          name: 'level-points',
-          data: { values: drawn },
-          mark: { type: 'point', filled: true, size: 70 },
-          encoding: { x, y: { field: 'x', type: 'quantitative', scale: yScale }, color: enc.color, shape: enc.shape, tooltip },
-        },
+        // a median is a filled marker; a bound left open by censored runs an open one
+        ...[true, false].flatMap((median) => {
+          const values = drawn.filter((l) => (l.kind === 'median') === median)
+          return values.length
+            ? [{
+                name: median ? 'level-points' : 'level-bounds',
+                data: { values },
+                mark: { type: 'point', filled: median, size: 70, strokeWidth: 1.8, ...(median ? {} : { fill: 'white' }) },
+                encoding: { x, y: { field: 'x', type: 'quantitative', scale: yScale }, color: enc.color, shape: enc.shape, tooltip },
+              }]
+            : []
+        }),
       ],
     },
   }
