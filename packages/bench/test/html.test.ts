@@ -2,7 +2,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, w
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { compile, type TopLevelSpec } from 'vega-lite'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { main } from '../src/cli.js'
 import type { AblationOutcome, ArmSummary, SuiteSummary } from '../src/index.js'
 import { fmtSpeedup } from '../src/format.js'
 import { ASSET_FOLDER, SCRIPTS } from '../src/html/assets.js'
@@ -146,6 +147,33 @@ describe('bench HTML pages (no browser)', () => {
     expect(readFileSync(writeIndexPage(out), 'utf8')).not.toContain('href="tiny/report.html"')
     expect(existsSync(join(out, 'tiny', 'report.html'))).toBe(true)
   })
+})
+
+describe('converge-bench CLI', () => {
+  it('keeps index.html saying which suites are still running while it runs, and a plain index once done', async () => {
+    const out = tmp()
+    const seen = new Set<string>()
+    const watch = setInterval(() => {
+      const path = join(out, 'index.html')
+      if (existsSync(path)) seen.add(readFileSync(path, 'utf8').match(/Still running: [^;]*/)?.[0] ?? 'finished')
+    }, 20)
+    const quiet = [vi.spyOn(console, 'log').mockImplementation(() => {}), vi.spyOn(console, 'error').mockImplementation(() => {})]
+    let code: number
+    try {
+      code = await main(['--config', join(import.meta.dirname, 'fixtures', 'tiny.config.ts'), '--backend', 'cpu', '--jobs', '1', '--seeds', '2', '--out', out])
+    } finally {
+      clearInterval(watch)
+      for (const q of quiet) q.mockRestore()
+    }
+    expect(code).toBe(0)
+    expect(seen).toContain('Still running: tiny, tiny-tuned')
+    expect(seen).toContain('Still running: tiny-tuned')
+    const idx = readFileSync(join(out, 'index.html'), 'utf8')
+    expect(idx).not.toContain('http-equiv="refresh"')
+    expect(idx).toContain('href="tiny/report.html"')
+    expect(idx).toContain('href="tiny-tuned/report.html"')
+    for (const f of ['tiny/report.html', 'tiny-tuned/report.html', 'tiny/report.md', 'report.md', `${ASSET_FOLDER}/vega.min.js`]) expect(existsSync(join(out, f)), f).toBe(true)
+  }, 180_000)
 })
 
 describe('arm styles', () => {

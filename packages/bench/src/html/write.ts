@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import type { RunJob } from '../job.js'
 import type { RunRecord } from '../records.js'
@@ -7,6 +7,7 @@ import { ASSET_FOLDER, copyAssets } from './assets.js'
 import { HEADLINE_FILE, SUITE_PAGE, suiteHeadline, writeIndexPage, type IndexOptions } from './index-page.js'
 import { suitePageModel } from './model.js'
 import { renderSuitePage } from './page.js'
+import { writeFileWhole } from './write-file.js'
 
 /**
  * Writes a finished suite's page (`<out>/<suite>/report.html`) and its headline, copies the chart
@@ -26,7 +27,7 @@ export function writeSuiteHtml(
   copyAssets(out)
   const model = suitePageModel(summary, records, tuningRecords, failures)
   const page = join(outDir, SUITE_PAGE)
-  writeFileSync(page, renderSuitePage(model, { assets: `../${ASSET_FOLDER}`, indexHref: '../index.html', generatedAt: writtenAt }))
-  writeFileSync(join(outDir, HEADLINE_FILE), `${JSON.stringify(suiteHeadline(summary, writtenAt), null, 2)}\n`)
+  writeFileWhole(page, renderSuitePage(model, { assets: `../${ASSET_FOLDER}`, indexHref: '../index.html', generatedAt: writtenAt }))
+  writeFileWhole(join(outDir, HEADLINE_FILE), `${JSON.stringify(suiteHeadline(summary, writtenAt), null, 2)}\n`)
   return { page, index: writeIndexPage(out, { ...index, writtenAt }) }
 }
