@@ -81,7 +81,7 @@ describe.skipIf(!executable)('bench HTML pages in Chromium', () => {
     page.$$eval(`#chart-${chart} g.${layer}_marks > path, #chart-${chart} g.${layer}_marks > line`, (els) => els.filter((e) => e.tagName === 'line' || (e.getAttribute('d') ?? '') !== '').length)
   const shoot = (page: Page, name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true })
 
-  it('the tiny suite page: every chart drawn with its marks; unticking an arm removes its runs', async () => {
+  it('the tiny suite page: every chart drawn with its marks; unticking an arm removes its runs, scrolling zooms, the legend highlights', async () => {
     const { page, problems } = await open('tiny/report.html')
     expect(await rendered(page)).toEqual([
       ['chart-curves', 'true'],
@@ -119,6 +119,17 @@ describe.skipIf(!executable)('bench HTML pages in Chromium', () => {
     await box.check()
     await until(page, "document.querySelectorAll('#chart-curves g.censored_marks > path').length === 3")
     expect(await marks(page, 'curves', 'curves')).toBe(6)
+
+    // scrolling over the curves zooms in: the step axis covers less than the budget
+    const span = 'window.benchViews.curves.scale("x").domain().reduce((a, b) => b - a)'
+    const full = (await page.evaluate(span)) as number
+    expect(full).toBeGreaterThanOrEqual(40) // the budget, with a little padding
+    const plot = (await page.locator('#chart-curves svg.marks').boundingBox())!
+    await page.mouse.move(plot.x + plot.width / 3, plot.y + plot.height / 3)
+    await page.mouse.wheel(0, -400)
+    await until(page, `${span} < ${full * 0.9}`)
+    await page.dblclick('#chart-curves svg.marks', { position: { x: plot.width / 3, y: plot.height / 3 } })
+    await until(page, `Math.abs(${span} - ${full}) < 1e-9`)
 
     // clicking an arm in the legend highlights it: the other arm's runs fade
     const faded = () => page.$$eval('#chart-curves g.curves_marks > path', (els) => els.filter((e) => Number(e.getAttribute('opacity') ?? 1) < 0.5).length)

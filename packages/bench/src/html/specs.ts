@@ -138,7 +138,9 @@ export function pairsSpec(m: SuitePageModel): ChartSpec {
     spec: {
       description: `Steps to reach the target for each seed, baseline beside each arm, joined per seed; runs that never reached it are open markers at the budget of ${m.summary.maxSteps} steps.`,
       data: { values },
-      facet: { column: { field: 'compared', type: 'nominal', title: `each arm against the baseline "${m.summary.baseline}"`, sort: m.arms } },
+      // panels wrap four to a row, so a suite with many arms stays within the page
+      facet: { field: 'compared', type: 'nominal', title: `each arm against the baseline "${m.summary.baseline}"`, sort: m.arms },
+      columns: 4,
       spec: {
         width: 150,
         height: 260,
