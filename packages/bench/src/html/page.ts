@@ -29,7 +29,8 @@ th { background: var(--panel); }
 .chart { min-width: 300px; }
 .chart .vega-bindings { display: flex; flex-wrap: wrap; gap: .2rem 1rem; font-size: .85rem; margin-top: .3rem; }
 .chart .vega-bind label { cursor: pointer; }
-.tables { flex: 1 1 22rem; min-width: 18rem; overflow-x: auto; }
+/* a table sits beside its chart when both fit on the line, under it otherwise */
+.tables { flex: 1 1 26rem; min-width: min(100%, 24rem); max-width: 100%; overflow-x: auto; }
 .notes { white-space: pre-wrap; background: var(--panel); padding: .6rem .8rem; border-radius: 4px; font-size: .9rem; }
 .error { color: #a40000; font-weight: 600; }
 table.index ul { margin: 0; padding-left: 1.1rem; }

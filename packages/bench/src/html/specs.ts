@@ -221,7 +221,8 @@ export function forestSpec(m: SuitePageModel): ChartSpec {
     layer.push({
       name: 'verdict',
       data: { values },
-      mark: { type: 'text', align: 'left', dx: 8, fontStyle: 'italic' },
+      // at the right end of the row, just above its bar: no room outside the plot needed
+      mark: { type: 'text', align: 'right', baseline: 'bottom', dx: -4, dy: -6, fontStyle: 'italic' },
       encoding: { y, x: { datum: cap, type: 'quantitative', scale }, text: { field: 'verdict' } },
     })
   }
@@ -231,8 +232,7 @@ export function forestSpec(m: SuitePageModel): ChartSpec {
     spec: {
       description: `Paired steps-to-target speed-up of each arm over "${m.summary.baseline}" with its ${CI_LEVEL * 100}% interval on a log axis; 1 means no difference.`,
       width: 460,
-      height: Math.max(70, 34 * rows.length),
-      padding: hasVerdict ? { left: 5, top: 5, bottom: 5, right: 200 } : 5,
+      height: Math.max(70, (hasVerdict ? 44 : 34) * rows.length),
       layer,
     },
   }
