@@ -17,7 +17,8 @@ import { tinyBenchOutput } from './fixtures/bench-output.js'
  * A screenshot of each page is kept under test-artifacts/bench-html/.
  */
 
-const CANDIDATES = [process.env.CONVERGE_CHROMIUM, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter((p): p is string => Boolean(p))
+/** CONVERGE_CHROMIUM names the browser to use; otherwise Debian's and Ubuntu's paths. */
+const CANDIDATES = process.env.CONVERGE_CHROMIUM ? [process.env.CONVERGE_CHROMIUM] : ['/usr/bin/chromium', '/usr/bin/chromium-browser']
 const executable = CANDIDATES.find((p) => existsSync(p))
 if (!executable) {
   console.warn(`html-browser.test.ts: SKIPPED: no Chromium at ${CANDIDATES.join(', ')}; install Debian's chromium (apt-get install chromium) or set CONVERGE_CHROMIUM`)
