@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { compile, type TopLevelSpec } from 'vega-lite'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { main } from '../src/cli.js'
-import type { AblationOutcome, ArmSummary, SuiteSummary } from '../src/index.js'
+import { runAblation, type AblationOutcome, type ArmSummary, type SuiteSummary } from '../src/index.js'
 import { fmtSpeedup } from '../src/format.js'
 import { ASSET_FOLDER, SCRIPTS } from '../src/html/assets.js'
 import { HEADLINE_FILE, writeIndexPage } from '../src/html/index-page.js'
@@ -14,6 +14,7 @@ import { ARM_COLOURS, ARM_DASHES, ARM_SHAPES, lightness } from '../src/html/pale
 import { suiteCharts } from '../src/html/specs.js'
 import { writeSuiteHtml } from '../src/html/write.js'
 import { tinyBenchOutput } from './fixtures/bench-output.js'
+import { tinyDivergingSuite } from './fixtures/tiny-suite.js'
 
 const dirs: string[] = []
 const tmp = () => {
@@ -83,6 +84,16 @@ describe('bench HTML pages (no browser)', () => {
       [1e-6, 1002, false],
       [0.5, 1002, true],
     ])
+  })
+
+  it('a diverged run is kept: its outcome says where it diverged, and the page is written', async () => {
+    const o = await runAblation(tinyDivergingSuite, { out: tmp(), backend: 'cpu', plots: false, sourceHash: 'html-fixture' })
+    const m = suitePageModel(o.summary!, o.records)
+    const diverged = m.outcomes.find((x) => x.arm === 'huge-lr')!
+    expect(diverged.kind).toBe('diverged')
+    expect(diverged.step).toBe(o.records.find((r) => r.arm === 'huge-lr')!.result.diverged!.step)
+    for (const c of suiteCharts(m)) expect(compileWarnings(c.spec), c.id).toEqual([])
+    expect(readFileSync(join(o.outDir, 'report.html'), 'utf8')).toContain(`diverged at step ${diverged.step}`)
   })
 
   it('every chart compiles without a Vega-Lite warning, and arms keep one colour, dash and shape across charts', () => {
