@@ -1,5 +1,5 @@
 import { fmtTarget, fmtTuning } from '../format.js'
-import { ASSET_FOLDER, SCRIPTS } from './assets.js'
+import { SCRIPTS } from './assets.js'
 import type { SuitePageModel } from './model.js'
 import { suiteCharts, type ChartSpec } from './specs.js'
 import { curvesTable, designTable, forestTable, levelsTable, pairsTable, tuningTable, verdictTables, type TextTable } from './tables.js'
@@ -154,4 +154,3 @@ ${s.notes ? `<section id="notes"><h2>Notes</h2><div class="notes">${esc(s.notes)
   return pageShell({ title: `${s.suite}: converge bench`, body, assets: opts.assets, charts })
 }
 
-export { ASSET_FOLDER }
