@@ -77,7 +77,7 @@ export function curvesSpec(m: SuitePageModel): ChartSpec {
       description: `Held-out ${m.metric} against optimizer steps for every run of every arm, the target ${m.target.value} as a dashed rule, first crossings filled, runs that never reached it as open markers.`,
       width: 540,
       height: 320,
-      config: { legend: { orient: 'bottom', direction: 'horizontal' } },
+      config: { legend: { orient: 'bottom', direction: 'horizontal', columns: 4 } },
       params: toggles.params,
       layer: [
         {
