@@ -29,13 +29,13 @@ npm install --no-audit --no-fund --loglevel=error "$WORK"/tarballs/*.tgz "@tenso
 
 fail() { echo "pack-smoke: FAIL: $*" >&2; exit 1; }
 # The bench's dependencies (plots, the TypeScript loader) must not reach a user of a trick.
-for heavy in vega vega-lite tsx esbuild @converge/bench; do
+for heavy in vega vega-lite vega-embed playwright-core tsx esbuild @converge/bench; do
   [ ! -e "node_modules/$heavy" ] || fail "node_modules contains $heavy"
 done
 # One tfjs: two copies register every kernel twice and split the backend registry.
 copies=$(find node_modules -path '*/@tensorflow/tfjs-core/package.json' | wc -l)
 [ "$copies" -eq 1 ] || fail "$copies copies of @tensorflow/tfjs-core installed"
-echo "pack-smoke: node_modules: $(du -sh node_modules | cut -f1); no vega, vega-lite, tsx, esbuild or @converge/bench; one tfjs-core"
+echo "pack-smoke: node_modules: $(du -sh node_modules | cut -f1); no vega, vega-lite, vega-embed, playwright-core, tsx, esbuild or @converge/bench; one tfjs-core"
 
 cp "$SMOKE/train.mjs" "$SMOKE/consumer.ts" .
 node train.mjs

@@ -20,6 +20,7 @@ import { CONSOLE_EXTRA_COLUMNS, fmtTarget, renderConsole, renderMarkdownExtras, 
 import { ProgressReporter } from './progress.js'
 import type { QueueAddress } from './queue/connection.js'
 import { planSuite, runAblation } from './runner.js'
+import { writeIndexPage } from './html/index-page.js'
 import type { BenchSize, BenchSuite } from '@converge/core/suite'
 
 const HELP = `converge-bench: ablations with tuned arms, paired seeds, steps-to-target, CIs, reports and plots
@@ -49,7 +50,8 @@ Usage: converge-bench [options]          (in this repository: pnpm bench [option
   --help               this text
 
 Outputs per suite: results.jsonl (one line per completed run, tuning runs included), report.md,
-summary.json, SVG plots; <out>/report.md indexes every suite in the folder. Rerunning into the
+summary.json, SVG plots, report.html (interactive charts, works offline); <out>/report.md and
+<out>/index.html index every suite in the folder (index.html as each suite finishes). Rerunning into the
 same folder skips runs completed under the same settings and source code, so an interrupted bench
 resumes where it stopped; runs made with other code are rerun.
 
@@ -229,12 +231,16 @@ export async function main(argv: string[]): Promise<number> {
   // moment whatever a run is doing, and nothing finished after it is recorded.
   const executor: Executor = queue ? await queueExecutor(queue) : new WorkerPool(jobs, configPath)
   const progress = new ProgressReporter()
+  // index.html lists the suites still to finish and reloads itself until none is: a long run can be watched.
+  const order = config.suites.map((x) => x.name)
+  const pending = selected.map((x) => x.suite.name)
   const abort = new AbortController()
   const onSignal = () => {
     abort.abort()
     progress.stop()
     executor.kill()
     unlock()
+    writeIndexPage(out, { order })
     sayNow(`\nconverge-bench: interrupted. Completed runs are saved under ${out}; rerun the same command to resume.`)
     process.exit(130)
   }
@@ -245,6 +251,7 @@ export async function main(argv: string[]): Promise<number> {
   const where = queue ? `queue ${queue.display}` : `${jobs} worker(s)`
   console.error(`converge-bench: ${selected.length} suite(s) at ${size} size, ${where}, backend ${backend}, output ${out}`)
   let status = 0
+  writeIndexPage(out, { order, pending })
   try {
     for (const { suite, arms: suiteArms } of selected) {
       const outcome = await runAblation(suite, {
@@ -256,6 +263,8 @@ export async function main(argv: string[]): Promise<number> {
         signal: abort.signal,
       })
       if (outcome.aborted) return 130
+      pending.shift()
+      writeIndexPage(out, { order, pending })
       if (outcome.failures.length) status = 1
       if (outcome.summary) {
         console.log(`\n${renderConsole(outcome.summary)}\n  report: ${join(outcome.outDir, 'report.md')}\n`)
@@ -288,6 +297,7 @@ export async function main(argv: string[]): Promise<number> {
     throw e
   } finally {
     progress.stop()
+    if (pending.length) writeIndexPage(out, { order }) // stopped early: the index no longer waits for the rest
     process.off('SIGINT', onSignal)
     process.off('SIGTERM', onSignal)
     process.off('SIGHUP', onSignal)
@@ -295,7 +305,7 @@ export async function main(argv: string[]): Promise<number> {
     unlock()
   }
   writeIndex(out, config.suites.map((x) => x.name))
-  console.error(`converge-bench: done; index ${join(out, 'report.md')}`)
+  console.error(`converge-bench: done; index ${join(out, 'report.md')}, interactive ${join(out, 'index.html')}`)
   return status
 }
 

@@ -6,6 +6,7 @@ import { jobKey, settingsKey, TUNING_SEED_BASE, type RunJob } from './job.js'
 import { marginPlot, metricPlot, renderSvg, speedupPlot } from './plots.js'
 import { appendRecord, readRecords, type RunRecord } from './records.js'
 import { renderSuiteMarkdown } from './report-markdown.js'
+import { writeSuiteHtml } from './html/write.js'
 import { armConfigHash, type RunSettings } from './run-one.js'
 import { sourceHash as computeSourceHash } from './source-hash.js'
 import type { ArmSpec, BenchSize, BenchSuite, Hyperparams, SuitePlot } from '@converge/core/suite'
@@ -40,6 +41,8 @@ export interface AblationOptions {
   readonly onEvent?: (e: BenchEvent) => void
   /** Render SVG plots (default true). */
   readonly plots?: boolean
+  /** Write the suite's interactive page (`report.html`) and rewrite `<out>/index.html` (default true). */
+  readonly html?: boolean
   /** Hash of the code runs execute (default: computed from the working directory, see source-hash.ts). */
   readonly sourceHash?: string
   /** Ignore cached results: every job runs again (new records supersede old ones). */
@@ -196,7 +199,8 @@ const describeTarget = (t: Target) => `${t.metric} ${t.direction === 'max' ? '>=
  * Runs an ablation: tunes the arms that have a grid (on tuning seeds), then runs every arm ×
  * paired seed, skipping jobs already in `<out>/<suite>/results.jsonl` under the same settings and
  * source code (so a rerun after Ctrl-C or a crash resumes), then derives the target, computes the
- * statistics and writes report.md, summary.json and the SVG plots.
+ * statistics and writes report.md, summary.json, the SVG plots and the interactive page
+ * (report.html, with `<out>/index.html` rewritten).
  */
 export async function runAblation(suite: BenchSuite, options: AblationOptions = {}): Promise<AblationOutcome> {
   const plan = planSuite(suite, options)
@@ -346,6 +350,7 @@ export async function runAblation(suite: BenchSuite, options: AblationOptions = 
       }
       writeFileSync(join(outDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`)
       writeFileSync(join(outDir, 'report.md'), renderSuiteMarkdown(summary, records, rendered, failures))
+      if (options.html ?? true) writeSuiteHtml(outDir, summary, records, tuningRecords, failures)
     }
     emit({ type: 'suite-done', suite: suite.name, summary, outDir })
     return { summary, records, tuningRecords, failures, outDir, aborted: false }
