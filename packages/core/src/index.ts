@@ -94,4 +94,20 @@ export {
 
 // General tricks
 export { lrWarmup, warmupFactor, lrWarmupOptionsSchema, type LrWarmupOptions } from './tricks/lr-warmup.js'
+export {
+  cosineSchedule,
+  linearSchedule,
+  wsdSchedule,
+  stepSchedule,
+  scheduleFactor,
+  cosineScheduleOptionsSchema,
+  linearScheduleOptionsSchema,
+  wsdScheduleOptionsSchema,
+  stepScheduleOptionsSchema,
+  type CosineScheduleOptions,
+  type LinearScheduleOptions,
+  type WsdScheduleOptions,
+  type StepScheduleOptions,
+  type ScheduleSpec,
+} from './tricks/lr-schedule.js'
 export { gradClip, clipByGlobalNorm, globalNorm, gradClipOptionsSchema, type GradClipOptions } from './tricks/grad-clip.js'
