@@ -94,8 +94,10 @@ export async function takeStep(run: Run, phase: ActivePhase): Promise<void> {
     }
     const after = driver.notifyAsync('afterStep', report)
     if (after) await after
-    run.trainMs += performance.now() - started // tricks' after-step work counts; observers do not
+    const ms = performance.now() - started
+    run.trainMs += ms // tricks' after-step work counts; observers do not
     run.o.onStep?.(report, run.observer)
+    run.metricsFile?.step(report, ms)
     run.progress.step(run.step, phase.name, loss, lr, run.trainMs)
   } catch (e) {
     // A readout with a read in flight is freed when the read ends (tfjs writes the values onto it).
