@@ -110,4 +110,5 @@ export {
   type StepScheduleOptions,
   type ScheduleSpec,
 } from './tricks/lr-schedule.js'
+export { earlyStopping, improves, earlyStoppingOptionsSchema, type EarlyStoppingOptions, type BestEvaluation } from './tricks/early-stopping.js'
 export { gradClip, clipByGlobalNorm, globalNorm, gradClipOptionsSchema, type GradClipOptions } from './tricks/grad-clip.js'
