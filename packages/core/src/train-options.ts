@@ -39,6 +39,12 @@ export const trainOptionsSchema = z
       .partial()
       .strict()
       .optional(),
+    /**
+     * Gradient accumulation: each optimizer step averages the gradients (and loss terms) of this
+     * many micro-batches, so a step equals one on a k-times batch for mean losses. Main phase only;
+     * every micro-batch counts towards no step of its own.
+     */
+    accumulate: z.number().int().positive().default(1),
     /** End the run at the first evaluation that meets the target. */
     stopAtTarget: z.boolean().default(false),
     backend: z.enum(BACKEND_NAMES).default('auto'),
