@@ -111,4 +111,5 @@ export {
   type ScheduleSpec,
 } from './tricks/lr-schedule.js'
 export { earlyStopping, improves, earlyStoppingOptionsSchema, type EarlyStoppingOptions, type BestEvaluation } from './tricks/early-stopping.js'
+export { ema, emaOptionsSchema, type EmaOptions } from './tricks/ema.js'
 export { gradClip, clipByGlobalNorm, globalNorm, gradClipOptionsSchema, type GradClipOptions } from './tricks/grad-clip.js'
