@@ -42,6 +42,10 @@ export { loadCheckpointWeights } from './checkpoint/weights.js'
 export { checkpointHistory } from './checkpoint/history.js'
 export { DEFAULT_CHECKPOINT_EVERY } from './train-options.js'
 
+// Export: trained weights in formats tfjs loads in any program
+export { exportWeights, loadWeights, exportModel, exportedName } from './export/weights.js'
+export { fileHandler, ExportError } from './export/file-handler.js'
+
 // Tricks: the contract, the hook table, contexts and capabilities
 export { defineTrick, type Trick, type TrickBase, type TrickState } from './trick.js'
 export { HOOKS, HOOK_NAMES, type HookName, type HookKind, type HookSpec, type TrickHooks, type Objective } from './hooks/table.js'
