@@ -66,7 +66,7 @@ export {
   type SelfAttentionWrapper,
 } from './capabilities/index.js'
 export type { RolloutBatch } from './rl/rollouts.js'
-export { parseOptions } from './parse-options.js'
+export { parseOptions, closest as nearestName } from './parse-options.js'
 export { createRng, SeedStreams, type Rng, type RngState } from './rng.js'
 
 // Tasks
