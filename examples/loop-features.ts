@@ -14,7 +14,7 @@ import { cosineSchedule, earlyStopping, ema, exportWeights, loadWeights, SeedStr
 const out = process.argv[2] ?? fs.mkdtempSync(path.join(os.tmpdir(), 'converge-loop-features-'))
 const task = syntheticClassification({ labelNoise: 0.3, learningRate: 0.01 })
 
-// ema first, so earlyStopping watches the averaged metrics; the cosine decay spans the whole budget.
+// earlyStopping watches the run's metrics, which ema makes the average's; the cosine decay spans the whole budget.
 const averaging = ema({ decay: 0.95, startStep: 20 })
 const stopper = earlyStopping({ metric: 'loss', direction: 'min', patience: 6, minDelta: 1e-3 })
 let exported: string[] = []
