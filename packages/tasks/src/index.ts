@@ -42,3 +42,4 @@ export {
 } from './rl-arithmetic.js'
 export * from './diffusion/index.js'
 export * from './set-prediction/index.js'
+export * from './fashion/index.js'
