@@ -1,4 +1,4 @@
-import { defineBenchConfig, optimizerSanitySuite } from '@converge/bench'
+import { defineBenchConfig, fashionSanitySuite, optimizerSanitySuite } from '@converge/bench'
 import { frugalSuite, frugalTransformerSuite } from '@converge/frugal/bench'
 import { noisyRewardNullSuite, noisyRewardPerSourceSuite, noisyRewardSuite } from '@converge/noisy-reward/bench'
 import { ucbCoinControlSuite, ucbCurriculumSuite } from '@converge/ucb-curriculum/bench'
@@ -10,6 +10,7 @@ import { orthogonalSpikesSuite, orthogonalSuite } from '@converge/orthogonal/ben
 export default defineBenchConfig({
   suites: [
     optimizerSanitySuite,
+    fashionSanitySuite,
     frugalSuite,
     frugalTransformerSuite,
     ucbCurriculumSuite,

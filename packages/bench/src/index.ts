@@ -36,3 +36,4 @@ export { defineBenchConfig, loadConfig, findConfigFile, selectSuites, type Bench
 export { renderSvg, metricPlot, speedupPlot, marginPlot } from './plots.js'
 export { renderConsole, renderMarkdownTable } from './format.js'
 export { optimizerSanitySuite } from './suites/optimizer-sanity.js'
+export { fashionSanitySuite } from './suites/fashion-sanity.js'

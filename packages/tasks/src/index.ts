@@ -14,6 +14,7 @@ export {
   charLm,
   charLmSource,
   charLmOptionsSchema,
+  CHAR_LM_TEXT_TARGET,
   type CharLmOptions,
   type CharLmBatch,
   type CharLmOutput,
@@ -23,6 +24,7 @@ export {
   charLmTransformer,
   charLmTransformerOptionsSchema,
   SMALL_CHAR_LM_TRANSFORMER,
+  CHAR_LM_TRANSFORMER_TEXT_TARGET,
   type CharLmTransformerOptions,
   type CharLmTransformerBatch,
   type CharLmTransformerOutput,
@@ -42,4 +44,5 @@ export {
 } from './rl-arithmetic.js'
 export * from './diffusion/index.js'
 export * from './set-prediction/index.js'
+export { charCorpusSchema } from './char-corpus.js'
 export * from './fashion/index.js'

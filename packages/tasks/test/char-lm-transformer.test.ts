@@ -68,3 +68,20 @@ describe('the transformer char-LM task', () => {
     expect(b.losses).toEqual(a.losses)
   })
 })
+
+describe('the transformer char-LM task on a real corpus', () => {
+  const text = { corpus: 'moby-dick', contextLength: 8, dModel: 16, heads: 2, layers: 1, ffnDim: 32, evalChars: 512, batchSize: 8 } as const
+
+  it('rejects the synthetic source’s options and learns Moby-Dick, deterministically and without leaks', async () => {
+    expect(() => charLmTransformer({ ...text, sourceOrder: 2 })).toThrow(/sourceOrder: apply to corpus "markov" only/)
+    expect(charLmTransformer({ corpus: 'moby-dick' }).target.value).toBe(2.2)
+    const task = charLmTransformer({ ...text, learningRate: 1e-2, targetLoss: 2.5 })
+    const before = tf.memory().numTensors
+    const run = () => train({ task, maxSteps: 30, evalEvery: 30, backend: 'cpu', seed: 3 })
+    const a = await run()
+    expect(tf.memory().numTensors).toBe(before)
+    expect(Object.keys(a.history[0]!.metrics)).toEqual(['loss'])
+    expect(a.history.at(-1)!.metrics.loss!).toBeLessThan(a.history[0]!.metrics.loss! - 0.8)
+    expect((await run()).losses).toEqual(a.losses)
+  })
+})

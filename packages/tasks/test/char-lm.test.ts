@@ -107,3 +107,30 @@ describe('the char-LM task', () => {
     expect(b.losses).toEqual(a.losses)
   })
 })
+
+describe('the char-LM task on a real corpus', () => {
+  const text = { corpus: 'moby-dick', contextLength: 4, embeddingDim: 4, blocks: 1, evalChars: 1024, batchSize: 32 } as const
+
+  it('rejects options that do not apply to the chosen corpus, naming them', () => {
+    expect(() => charLm({ ...text, vocab: 40 })).toThrow(/vocab: apply to corpus "markov" only/)
+    expect(() => charLm({ ...text, trainChars: 1000, targetExcess: 0.2 })).toThrow(/trainChars, targetExcess: apply to corpus "markov" only/)
+    expect(() => charLm({ targetLoss: 2 })).toThrow(/targetLoss: got 2; applies to a real corpus only/)
+    expect(() => charLm({ corpus: 'shakespeare' } as never)).toThrow(/corpus: got "shakespeare"/)
+    expect(() => charLm({ ...text, evalChars: 10_000_000 })).toThrow(/evalChars: got 10000000; corpus "moby-dick" holds/)
+  })
+
+  it('learns Moby-Dick on its own alphabet, reports only the loss, and is deterministic per seed', async () => {
+    const task = charLm({ ...text, targetLoss: 2.5, learningRate: 1e-2 })
+    expect(task.target).toEqual({ metric: 'loss', direction: 'min', value: 2.5 })
+    expect(charLm({ corpus: 'moby-dick' }).target.value).toBe(2.05)
+    const before = tf.memory().numTensors
+    const run = () => train({ task, maxSteps: 40, evalEvery: 40, backend: 'cpu', seed: 2 })
+    const a = await run()
+    expect(tf.memory().numTensors).toBe(before)
+    expect(Object.keys(a.history[0]!.metrics)).toEqual(['loss'])
+    const first = a.history[0]!.metrics.loss!
+    expect(first).toBeGreaterThan(Math.log(60)) // near uniform over the ~80-symbol alphabet at init
+    expect(a.history.at(-1)!.metrics.loss!).toBeLessThan(first - 1)
+    expect((await run()).losses).toEqual(a.losses)
+  })
+})

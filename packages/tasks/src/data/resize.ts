@@ -1,22 +1,26 @@
 import type { LabelledImages } from './labelled-images.js'
 
 /**
- * Weights of area averaging from `from` source pixels to `to` output pixels along one axis:
- * output pixel o covers source interval [o·from/to, (o+1)·from/to), and each source pixel counts
- * by the length of its overlap with it, divided by the interval's length. Row-major [to, from].
+ * Area averaging from `from` source pixels to `to` output pixels along one axis: output pixel o
+ * covers source interval [o·from/to, (o+1)·from/to), and each source pixel counts by the length of
+ * its overlap with it, divided by the interval's length. Per output pixel: the first source pixel
+ * and the weights of the few it overlaps.
  */
-function areaWeights(from: number, to: number): Float64Array {
-  const w = new Float64Array(to * from)
+function areaWeights(from: number, to: number): { first: Int32Array; weights: Float64Array[] } {
   const scale = from / to
+  const first = new Int32Array(to)
+  const weights: Float64Array[] = []
   for (let o = 0; o < to; o++) {
     const lo = o * scale
     const hi = (o + 1) * scale
-    for (let s = Math.floor(lo); s < Math.min(from, Math.ceil(hi)); s++) {
-      const overlap = Math.min(hi, s + 1) - Math.max(lo, s)
-      if (overlap > 0) w[o * from + s] = overlap / scale
-    }
+    const start = Math.floor(lo)
+    const end = Math.min(from, Math.ceil(hi))
+    const w = new Float64Array(end - start)
+    for (let s = start; s < end; s++) w[s - start] = Math.max(0, Math.min(hi, s + 1) - Math.max(lo, s)) / scale
+    first[o] = start
+    weights.push(w)
   }
-  return w
+  return { first, weights }
 }
 
 /**
@@ -35,18 +39,21 @@ export function resizeArea(set: LabelledImages, height: number, width: number): 
     const src = n * H * W * C
     rows.fill(0)
     for (let oy = 0; oy < height; oy++) {
-      for (let y = 0; y < H; y++) {
-        const wy = ry[oy * H + y] as number
-        if (wy === 0) continue
-        for (let i = 0; i < W * C; i++) rows[oy * W * C + i]! += wy * (set.images[src + y * W * C + i] as number)
+      const wy = ry.weights[oy] as Float64Array
+      for (let k = 0; k < wy.length; k++) {
+        const y = (ry.first[oy] as number) + k
+        const w = wy[k] as number
+        for (let i = 0; i < W * C; i++) rows[oy * W * C + i]! += w * (set.images[src + y * W * C + i] as number)
       }
     }
     const dst = n * height * width * C
     for (let oy = 0; oy < height; oy++) {
       for (let ox = 0; ox < width; ox++) {
+        const wx = rx.weights[ox] as Float64Array
+        const x0 = rx.first[ox] as number
         for (let c = 0; c < C; c++) {
           let s = 0
-          for (let x = 0; x < W; x++) s += (rx[ox * W + x] as number) * (rows[(oy * W + x) * C + c] as number)
+          for (let k = 0; k < wx.length; k++) s += (wx[k] as number) * (rows[(oy * W + x0 + k) * C + c] as number)
           out[dst + (oy * width + ox) * C + c] = s
         }
       }

@@ -1,3 +1,11 @@
+export {
+  fashionClassification,
+  fashionClassificationOptionsSchema,
+  type FashionClassificationOptions,
+  type FashionClassificationBatch,
+  type FashionClassificationOutput,
+} from './fashion-classification.js'
+export { cnnNet, mlpNet, variableMaker, type ClassifierNet } from './classifier-nets.js'
 export { fashionDetection, fashionDetectionOptionsSchema, type FashionDetectionOptions, type FashionDetectionOutput } from './fashion-detection.js'
 export { drawFashionScene, drawFashionScenes, type FashionSceneOptions } from './fashion-scenes.js'
 export { unitScaleImages, gatherImages, augmentView } from './fashion-images.js'
