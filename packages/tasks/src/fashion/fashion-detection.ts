@@ -9,7 +9,7 @@ import { drawFashionScenes, type FashionSceneOptions } from './fashion-scenes.js
 export const fashionDetectionOptionsSchema = z
   .object({
     /** Folder of the Fashion-MNIST files (default: $CONVERGE_FASHION_MNIST_DIR, else Debian's folder). */
-    dataDir: z.string().min(1).optional(),
+    dir: z.string().min(1).optional(),
     /** Canvas side in pixels; a multiple of 8 (the stem's stride). */
     size: z.number().int().min(16).default(64),
     minObjects: z.number().int().min(1).default(1),
@@ -69,7 +69,7 @@ export function fashionDetection(options: FashionDetectionOptions = {}): TaskDef
     target: { metric: 'ap50', direction: 'max', value: o.targetAp50 },
     optimizer: { name: 'adam', learningRate: o.learningRate },
     create(init): TaskInstance<SetPredictionBatch, FashionDetectionOutput> {
-      const data = loadFashionMnist(o.dataDir !== undefined ? { dir: o.dataDir } : {})
+      const data = loadFashionMnist(o.dir !== undefined ? { dir: o.dir } : {})
       const detr = new MiniDetr(
         {
           imageSize: o.size,

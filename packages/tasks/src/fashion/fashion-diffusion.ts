@@ -15,7 +15,7 @@ import { gatherImages, unitScaleImages } from './fashion-images.js'
 export const fashionDiffusionOptionsSchema = z
   .object({
     /** Folder of the Fashion-MNIST files (default: $CONVERGE_FASHION_MNIST_DIR, else Debian's folder). */
-    dataDir: z.string().min(1).optional(),
+    dir: z.string().min(1).optional(),
     /**
      * 16: 28 → 16 by area averaging (the CPU size; the teacher's grid at patch 4).
      * 32: 28 → 32 by padding (a GPU size); samples are cropped back to 28 and area-resized to 16
@@ -121,7 +121,7 @@ export function fashionDiffusion(options: FashionDiffusionOptions = {}): TaskDef
     target: { metric: 'fd', direction: 'min', value: o.targetFd },
     optimizer: { name: 'adam', learningRate: o.learningRate },
     async create(init): Promise<TaskInstance<FashionDiffusionBatch, FashionDiffusionOutput>> {
-      const data = loadFashionMnist(o.dataDir !== undefined ? { dir: o.dataDir } : {})
+      const data = loadFashionMnist(o.dir !== undefined ? { dir: o.dir } : {})
       const train = atSize(data.train, size)
       const test = atSize(data.test, size)
       const evaluator: FashionEvaluator = await loadFashionEvaluator(o.evaluatorDir)

@@ -10,7 +10,7 @@ beforeAll(async () => {
 })
 
 const scenes = { size: 64, minObjects: 1, maxObjects: 4, minSide: 14, maxSide: 28, maxIou: 0.2 }
-const tiny = { dataDir: FASHION_MNIST_FIXTURE_DIR, size: 32, minSide: 10, maxSide: 16, width: 8, heads: 1, queries: 6, batchSize: 4, valSize: 8 }
+const tiny = { dir: FASHION_MNIST_FIXTURE_DIR, size: 32, minSide: 10, maxSide: 16, width: 8, heads: 1, queries: 6, batchSize: 4, valSize: 8 }
 
 describe('fashion canvases', () => {
   it('are seeded; hold 1–4 real items with 10-class labels, boxes inside the canvas that cover the item, IoU ≤ 0.2', () => {
@@ -63,6 +63,6 @@ describe('fashion-detection task', () => {
   })
 
   it('says where it looked when the data is missing', async () => {
-    await expect(train({ task: fashionDetection({ ...tiny, dataDir: '/nowhere/fashion' }), maxSteps: 1, backend: 'cpu' })).rejects.toThrow(/Fashion-MNIST not found: looked in \/nowhere\/fashion/)
+    await expect(train({ task: fashionDetection({ ...tiny, dir: '/nowhere/fashion' }), maxSteps: 1, backend: 'cpu' })).rejects.toThrow(/Fashion-MNIST not found: looked in \/nowhere\/fashion/)
   })
 })

@@ -8,7 +8,7 @@ beforeAll(async () => {
   await useBackend('cpu')
 })
 
-const tiny = { dataDir: FASHION_MNIST_FIXTURE_DIR, width: 8, depth: 2, heads: 1, batchSize: 4, valSize: 20, sampleCount: 20, sampleSteps: 2, sampleChunk: 8, probeLayer: 1 }
+const tiny = { dir: FASHION_MNIST_FIXTURE_DIR, width: 8, depth: 2, heads: 1, batchSize: 4, valSize: 20, sampleCount: 20, sampleSteps: 2, sampleChunk: 8, probeLayer: 1 }
 
 describe('fashion-diffusion task', () => {
   it('trains with v-loss on real images, evaluates all metrics, frees everything, and is deterministic', async () => {
