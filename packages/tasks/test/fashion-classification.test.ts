@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import * as tf from '@tensorflow/tfjs'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { ConfigError, SeedStreams, silentLogger, train } from '@converge/core'
+import { ConfigError, createRng, SeedStreams, silentLogger, train } from '@converge/core'
 import { fashionClassification } from '../src/index.js'
 import { FASHION_MNIST_FIXTURE_DIR } from './fixtures/fashion-mnist.js'
 
@@ -64,5 +64,29 @@ describe('fashionClassification', () => {
     const first = r.losses.slice(0, 5).reduce((s, v) => s + v, 0) / 5
     const last = r.losses.slice(-5).reduce((s, v) => s + v, 0) / 5
     expect(last).toBeLessThan(first - 0.2)
+  })
+
+  it('saves its epoch cursors in state(): a restored instance draws the same next batch', async () => {
+    const task = fashionClassification({ ...fixture, augment: { cropPadding: 1, flip: true } })
+    let instances = 0
+    const make = () => task.create({ seed: 1, streams: new SeedStreams(1), log: silentLogger, variableName: (n) => `st${++instances}/${n}` })
+    const a = await make()
+    const rng = createRng('data')
+    const draw = async (inst: typeof a) => {
+      const b = await inst.batch({ step: 0, sources: ['main'], rng, stream: 'main' })
+      const v = [Array.from(b.x.dataSync()), Array.from(b.y.dataSync())]
+      tf.dispose([b.x, b.y])
+      return v
+    }
+    for (let i = 0; i < 6; i++) await draw(a) // past the first epoch of 150 images
+    const saved = a.state!()
+    const rngState = rng.state()
+    const next = await draw(a)
+    const b = await make()
+    b.loadState!(saved)
+    rng.loadState(rngState)
+    expect(await draw(b)).toEqual(next)
+    a.dispose()
+    b.dispose()
   })
 })
