@@ -14,6 +14,8 @@ export interface MiniDetrConfig {
   readonly classes: number
   /** FFN hidden width as a multiple of the width. */
   readonly ffnRatio: number
+  /** Stride-2 stem convolutions (default 2: tokens on a (size/4)² grid; 3: (size/8)², for larger images). */
+  readonly stemConvs?: 2 | 3
 }
 
 /** One decoder layer's predictions: class logits `[B, n, classes]`, boxes `[B, n, 4]` (cxcywh in [0, 1]). */
@@ -91,6 +93,7 @@ export class MiniDetr {
   private readonly conv1b: tf.Variable
   private readonly conv2: tf.Variable
   private readonly conv2b: tf.Variable
+  private readonly conv3: { w: tf.Variable; b: tf.Variable } | null
   private readonly encoder: EncoderLayer[]
   private readonly decoder: DecoderLayer[]
   private readonly outNorm: Norm
@@ -140,6 +143,7 @@ export class MiniDetr {
     this.conv1b = make([stem], 'zeros', 'stem/conv1b')
     this.conv2 = make([4 * stem, d], Math.sqrt(2 / (4 * stem)), 'stem/conv2')
     this.conv2b = make([d], 'zeros', 'stem/conv2b')
+    this.conv3 = config.stemConvs === 3 ? { w: make([4 * d, d], Math.sqrt(2 / (4 * d)), 'stem/conv3'), b: make([d], 'zeros', 'stem/conv3b') } : null
     this.encoder = Array.from({ length: config.encoderLayers }, (_, i) => ({
       self: attention(`enc${i}/self`),
       norm1: norm(`enc${i}/norm1`),
@@ -165,7 +169,9 @@ export class MiniDetr {
     this.refW = make([d, 2], xavier(d, 2), 'head/ref/w')
     this.refB = make([2], 'zeros', 'head/ref/b')
     this.queryEmbedding = make([config.queries, d], 1, 'queries') as tf.Variable<tf.Rank.R2>
-    const grid = config.imageSize / 4
+    const stride = config.stemConvs === 3 ? 8 : 4
+    const grid = config.imageSize / stride
+    if (!Number.isInteger(grid)) throw new RangeError(`image size ${config.imageSize} is not divisible by the stem's stride ${stride}`)
     this.positions = tf.tensor2d(sinCosPositions(grid, d), [grid * grid, d])
   }
 
@@ -174,10 +180,11 @@ export class MiniDetr {
     return tf.randomNormal([this.config.queries, this.config.width], 0, 1, 'float32', seed) as tf.Tensor2D
   }
 
-  /** Encoder memory `[B, tokens, d]` for images `[B, size, size, 1]` (8×8 tokens). */
+  /** Encoder memory `[B, tokens, d]` for images `[B, size, size, 1]` (a (size/4)² or (size/8)² grid of tokens). */
   encode(images: tf.Tensor4D): tf.Tensor3D {
     const h1 = strideTwoConv(images, d2(this.conv1), d1(this.conv1b))
-    const h2 = strideTwoConv(h1, d2(this.conv2), d1(this.conv2b))
+    let h2 = strideTwoConv(h1, d2(this.conv2), d1(this.conv2b))
+    if (this.conv3) h2 = strideTwoConv(h2, d2(this.conv3.w), d1(this.conv3.b))
     const [b, gy, gx, d] = h2.shape
     let x = tf.reshape(h2, [b, gy * gx, d]) as tf.Tensor3D
     const pos = tf.expandDims(this.positions, 0) as tf.Tensor3D
