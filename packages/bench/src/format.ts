@@ -32,6 +32,12 @@ export function fmtSpeedup(e: SpeedupEstimate | null): string {
   return `${fmtEstimate(e)} [${fmtRatio(e.low)}, ${fmtRatio(e.high)}]${level}`
 }
 
+/** Which interval a row's CI is: the signed-rank one (Hodges–Lehmann estimate) or the sign test's. */
+export function fmtMethod(e: SpeedupEstimate | null): string {
+  if (!e || !e.enough) return ''
+  return e.method === 'signed-rank' ? 'signed-rank' : 'sign test'
+}
+
 export function fmtMs(ms: number | null): string {
   if (ms === null) return 'not reached'
   if (!Number.isFinite(ms)) return 'n/a'
@@ -53,6 +59,7 @@ export function armTable(s: SuiteSummary): { header: string[]; rows: string[][] 
     ...(s.cost ? [`median ${s.cost.name}`] : []),
     ...(s.tuning.length ? ['hyperparameters'] : []),
     `speed-up vs baseline [${CI_LEVEL * 100}% CI]`,
+    'interval',
     'P(faster)',
     'ms/step',
     'time to target',
@@ -64,6 +71,7 @@ export function armTable(s: SuiteSummary): { header: string[]; rows: string[][] 
     ...(s.cost ? [a.medianSteps === null ? `> ${fmtNumber(s.maxSteps * s.cost.perStep)}` : fmtNumber(a.medianSteps * s.cost.perStep)] : []),
     ...(s.tuning.length ? [s.tuning.some((t) => t.arm === a.arm) ? `${fmtHyperparams(a.hp)} (tuned)` : 'fixed'] : []),
     fmtSpeedup(a.speedup),
+    fmtMethod(a.speedup),
     a.pFaster === null ? '' : a.pFaster.toFixed(2),
     a.msPerStep.toFixed(2),
     fmtMs(a.medianTimeToTargetMs),
@@ -161,7 +169,7 @@ export function renderTargetLevelsMarkdown(s: SuiteSummary): string {
       const a = l.arms.find((x) => x.arm === name)
       if (!a) return ''
       const steps = a.medianSteps === null ? `not reached in ${s.maxSteps}` : `${fmtNumber(a.medianSteps)} steps`
-      return a.speedup ? `${fmtSpeedup(a.speedup)}; ${a.reached}/${a.runs}` : `${steps}; ${a.reached}/${a.runs}`
+      return a.speedup ? `${fmtSpeedup(a.speedup)} (${fmtMethod(a.speedup) || 'no interval'}); ${a.reached}/${a.runs}` : `${steps}; ${a.reached}/${a.runs}`
     }),
   ])
   return markdownTable(header, rows)

@@ -13,7 +13,21 @@ export {
 } from '@converge/core/suite'
 export { runAblation, planSuite, planRuns, planJobs, type AblationOptions, type AblationOutcome, type BenchEvent, type SuitePlan } from './runner.js'
 export { summarise, GAP_SCALES, type SuiteSummary, type ArmSummary, type TargetLevel } from './summary.js'
-export { pairBounds, speedupEstimate, signTestRank, medianOfRatios, MIN_INFORMATIVE_PAIRS, CI_LEVEL, type PairBound, type SpeedupEstimate } from './paired-ratio.js'
+export {
+  pairBounds,
+  speedupEstimate,
+  signTestRank,
+  signTestInterval,
+  signedRankRatioInterval,
+  medianOfRatios,
+  MIN_INFORMATIVE_PAIRS,
+  CI_LEVEL,
+  type PairBound,
+  type SpeedupEstimate,
+  type RatioInterval,
+  type IntervalMethod,
+} from './paired-ratio.js'
+export { signedRankCdf, signedRankK, signedRankInterval, walshAverages, type SignedRankInterval } from './signed-rank.js'
 export { gridPoints, chooseHyperparams, tuningTarget, DEFAULT_TUNING_SEEDS, type ArmTuning, type TuningPoint } from './tuning.js'
 export { jobKey, TUNING_SEED_BASE, type JobKind } from './job.js'
 export { createJobRunner, WARMUP_STEPS } from './job-runner.js'

@@ -12,9 +12,13 @@ the target (resolution: the evaluation interval). A run that never meets it with
 pair's ratio (the arm missed: \`< baseline steps / budget\`; the baseline missed: \`> budget / arm
 steps\`), so a median that depends on such a pair is printed as a bound (\`< 0.42x\`, \`> 2.0x\`); a
 pair where neither reached carries no information and is left out. Fewer than ${MIN_INFORMATIVE_PAIRS} informative
-pairs print no ratio. The interval is the sign-test (order-statistic) confidence interval for the
-median ratio, exact for any distribution; below 6 pairs it cannot reach 95% and its real level is
-printed beside it. A CI that contains 1 means the bench cannot tell the arm from the baseline at this
+pairs print no ratio. The **interval** column says which confidence interval a row uses. When every
+pair reached on both runs it is the Wilcoxon signed-rank interval on log ratios, with the
+Hodges–Lehmann estimate (median of the pairwise averages of log ratios): exact when the per-pair log
+ratio is symmetric, which paired seeds give when both arms' run-to-run noise has the same law; from 7
+pairs on it is narrower than the sign test's. With a censored or left-out pair it is the sign-test
+(order-statistic) interval for the median ratio, exact for any distribution, and the estimate is the
+median ratio. Below 6 pairs neither can reach 95% and the real level is printed beside it. A CI that contains 1 means the bench cannot tell the arm from the baseline at this
 number of seeds. **P(faster)** is the share of seed pairs in which the arm needed fewer steps (ties
 count half). ms/step is training wall time per step, evaluation excluded; arms are interleaved per
 seed and every worker warms up first, so time columns compare arms under the same conditions.`
