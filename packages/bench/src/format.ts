@@ -2,6 +2,7 @@ import { fmtHyperparams } from './job.js'
 import { CI_LEVEL, MIN_INFORMATIVE_PAIRS, type SpeedupEstimate } from './paired-ratio.js'
 import type { ArmSummary, SuiteSummary } from './summary.js'
 import type { ArmTuning } from './tuning.js'
+import type { Verdict } from './verdict.js'
 
 export function fmtRatio(x: number): string {
   if (Number.isNaN(x)) return 'n/a'
@@ -38,6 +39,14 @@ export function fmtMethod(e: SpeedupEstimate | null): string {
   return e.method === 'signed-rank' ? 'signed-rank' : 'sign test'
 }
 
+/** The minimum detectable speed-up as a report cell: `1.24x (σ 0.12, 8 pairs)`; '' for the baseline. */
+export function fmtMinimumDetectable(v: Verdict | null): string {
+  if (!v) return ''
+  const m = v.minimumDetectable
+  if (m.speedup === null) return 'unknown (fewer than 2 pairs where both reached)'
+  return `≥ ${fmtRatio(m.speedup)}x (sd ${(m.logSpread as number).toFixed(2)}, ${m.pairs} pairs${m.optimistic ? ', censored: optimistic' : ''})`
+}
+
 export function fmtMs(ms: number | null): string {
   if (ms === null) return 'not reached'
   if (!Number.isFinite(ms)) return 'n/a'
@@ -60,6 +69,8 @@ export function armTable(s: SuiteSummary): { header: string[]; rows: string[][] 
     ...(s.tuning.length ? ['hyperparameters'] : []),
     `speed-up vs baseline [${CI_LEVEL * 100}% CI]`,
     'interval',
+    'verdict',
+    'detectable at 80% power',
     'P(faster)',
     'ms/step',
     'time to target',
@@ -72,6 +83,8 @@ export function armTable(s: SuiteSummary): { header: string[]; rows: string[][] 
     ...(s.tuning.length ? [s.tuning.some((t) => t.arm === a.arm) ? `${fmtHyperparams(a.hp)} (tuned)` : 'fixed'] : []),
     fmtSpeedup(a.speedup),
     fmtMethod(a.speedup),
+    a.verdict?.text ?? '',
+    fmtMinimumDetectable(a.verdict),
     a.pFaster === null ? '' : a.pFaster.toFixed(2),
     a.msPerStep.toFixed(2),
     fmtMs(a.medianTimeToTargetMs),
@@ -169,7 +182,7 @@ export function renderTargetLevelsMarkdown(s: SuiteSummary): string {
       const a = l.arms.find((x) => x.arm === name)
       if (!a) return ''
       const steps = a.medianSteps === null ? `not reached in ${s.maxSteps}` : `${fmtNumber(a.medianSteps)} steps`
-      return a.speedup ? `${fmtSpeedup(a.speedup)} (${fmtMethod(a.speedup) || 'no interval'}); ${a.reached}/${a.runs}` : `${steps}; ${a.reached}/${a.runs}`
+      return a.speedup ? `${fmtSpeedup(a.speedup)} (${fmtMethod(a.speedup) || 'no interval'}); ${a.verdict?.text ?? ''}; ${a.reached}/${a.runs}` : `${steps}; ${a.reached}/${a.runs}`
     }),
   ])
   return markdownTable(header, rows)

@@ -43,6 +43,17 @@ export {
   type Interval,
 } from './stats.js'
 export { targetFromBaseline } from './target.js'
+export {
+  minimumDetectable,
+  minimumDetectableSpeedup,
+  detectionFactor,
+  pairsToDetect,
+  logRatioSpread,
+  DETECTION_POWER,
+  POWER_SIMULATIONS,
+  type MinimumDetectable,
+} from './power.js'
+export { verdictOf, DETECTABLE_LIMIT, type Verdict, type VerdictWord } from './verdict.js'
 export { readRecords, appendRecord, configHash, canonicalJson, CorruptResultsError, RECORD_FORMAT, type RunRecord } from './records.js'
 export { runOne, type RunJob } from './run-one.js'
 export { InProcessExecutor, WorkerPool, type Executor } from './executor.js'

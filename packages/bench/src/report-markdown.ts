@@ -1,5 +1,6 @@
 import { fmtTarget, renderMarkdownExtras, renderMarkdownTable, renderTargetLevelsMarkdown, renderTuningMarkdown } from './format.js'
 import { MIN_INFORMATIVE_PAIRS } from './paired-ratio.js'
+import { DETECTABLE_LIMIT } from './verdict.js'
 import type { RunRecord } from './records.js'
 import type { RunJob } from './run-one.js'
 import type { SuiteSummary } from './summary.js'
@@ -19,7 +20,12 @@ ratio is symmetric, which paired seeds give when both arms' run-to-run noise has
 pairs on it is narrower than the sign test's. With a censored or left-out pair it is the sign-test
 (order-statistic) interval for the median ratio, exact for any distribution, and the estimate is the
 median ratio. Below 6 pairs neither can reach 95% and the real level is printed beside it. A CI that contains 1 means the bench cannot tell the arm from the baseline at this
-number of seeds. **P(faster)** is the share of seed pairs in which the arm needed fewer steps (ties
+number of seeds. The **verdict** follows from the interval and the **minimum detectable speed-up** X
+(the smallest true speed-up this test, at this row's pairs and its observed spread of per-pair log
+ratios, would have called faster with 80% power, from a seeded simulation): *faster* or *slower*
+when the interval excludes 1; otherwise *no difference detected (could have detected ≥ X)* when X ≤
+${DETECTABLE_LIMIT}x, else *inconclusive (could only detect ≥ X)*. X assumes no censoring; a row with
+censored pairs says so (its real X is larger). **P(faster)** is the share of seed pairs in which the arm needed fewer steps (ties
 count half). ms/step is training wall time per step, evaluation excluded; arms are interleaved per
 seed and every worker warms up first, so time columns compare arms under the same conditions.`
 

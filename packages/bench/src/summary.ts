@@ -5,13 +5,23 @@ import { pairBounds, speedupEstimate, type SpeedupEstimate } from './paired-rati
 import type { BenchSuite, Hyperparams } from '@converge/core/suite'
 import { targetFromBaseline } from './target.js'
 import type { ArmTuning } from './tuning.js'
+import { minimumDetectable } from './power.js'
+import { verdictOf, type Verdict } from './verdict.js'
 
 /** Steps-to-target of every arm at one target level (report: sensitivity to the target). */
 export interface TargetLevel {
   /** Distance of this target from the baseline's median best, as a multiple of the suite target's. */
   readonly gapScale: number
   readonly target: Target
-  readonly arms: readonly { readonly arm: string; readonly reached: number; readonly runs: number; readonly medianSteps: number | null; readonly speedup: SpeedupEstimate | null }[]
+  readonly arms: readonly {
+    readonly arm: string
+    readonly reached: number
+    readonly runs: number
+    readonly medianSteps: number | null
+    readonly speedup: SpeedupEstimate | null
+    /** Verdict word and minimum detectable speed-up at this target; null for the baseline. */
+    readonly verdict: Verdict | null
+  }[]
 }
 
 /** Target levels reported beside the suite's: twice as loose, the suite's, half and a quarter of its distance from the baseline's best. */
@@ -30,8 +40,13 @@ export interface ArmSummary {
   readonly medianSteps: number | null
   /** Hyperparameters the reported runs used ({} without a grid). */
   readonly hp: Hyperparams
-  /** Paired speed-up over the baseline (baseline steps / arm steps) with its sign-test CI; null for the baseline. */
+  /** Paired speed-up over the baseline (baseline steps / arm steps) with its CI (`speedup.method` says which); null for the baseline. */
   readonly speedup: SpeedupEstimate | null
+  /**
+   * Verdict word (faster / slower / no difference detected / inconclusive) with the minimum detectable
+   * speed-up it rests on (`verdict.minimumDetectable.speedup`); null for the baseline.
+   */
+  readonly verdict: Verdict | null
   /** Probability that the arm reaches the target in fewer steps than the baseline, over seed pairs. */
   readonly pFaster: number | null
   /** Median training wall time per step (ms), evaluation excluded. */
@@ -107,11 +122,13 @@ export function summarise(suite: BenchSuite, records: readonly RunRecord[], size
   const stepsOf = stepsAt(target)
   const toInf = (s: number | null) => (s === null ? Number.POSITIVE_INFINITY : s)
   const runsOf = (name: string) => (byArm.get(name) ?? []).sort((x, y) => x.seed - y.seed)
-  /** Paired speed-up of an arm at a target: pairs by seed with the baseline. */
-  const pairedAt = (name: string, t: Target): SpeedupEstimate => {
+  /** Paired speed-up of an arm at a target (pairs by seed with the baseline), with its verdict. */
+  const pairedAt = (name: string, t: Target): { speedup: SpeedupEstimate; verdict: Verdict } => {
     const base = new Map(baselineRuns.map((r) => [r.seed, stepsAt(t)(r)]))
     const paired = runsOf(name).filter((r) => base.has(r.seed))
-    return speedupEstimate(pairBounds(paired.map((r) => base.get(r.seed) ?? null), paired.map(stepsAt(t)), maxSteps))
+    const bounds = pairBounds(paired.map((r) => base.get(r.seed) ?? null), paired.map(stepsAt(t)), maxSteps)
+    const speedup = speedupEstimate(bounds)
+    return { speedup, verdict: verdictOf(speedup, minimumDetectable(bounds, speedup.method)) }
   }
   const baselineBySeed = new Map(baselineRuns.map((r) => [r.seed, toInf(stepsOf(r))]))
   const armsRun = suite.arms.filter((a) => byArm.has(a.name))
@@ -124,6 +141,7 @@ export function summarise(suite: BenchSuite, records: readonly RunRecord[], size
     const base = paired.map((r) => baselineBySeed.get(r.seed) as number)
     const mine = paired.map((r) => toInf(stepsOf(r)))
     const isBaseline = a.name === suite.baseline
+    const vsBaseline = isBaseline ? null : pairedAt(a.name, target)
     const timeToTarget = runs.map((r) => {
       const s = stepsOf(r)
       return s === null ? Number.POSITIVE_INFINITY : (r.result.history.find((h) => h.step === s)?.trainMs ?? Number.NaN)
@@ -144,7 +162,8 @@ export function summarise(suite: BenchSuite, records: readonly RunRecord[], size
       stepsBySeed: steps,
       seeds: runs.map((r) => r.seed),
       medianSteps: finiteOr(median(inf), null),
-      speedup: isBaseline ? null : pairedAt(a.name, target),
+      speedup: vsBaseline?.speedup ?? null,
+      verdict: vsBaseline?.verdict ?? null,
       pFaster: isBaseline ? null : finiteOr(probabilityFaster(base, mine), null),
       msPerStep: median(runs.map((r) => r.result.trainMs / Math.max(1, r.result.steps))),
       medianTimeToTargetMs: finiteOr(median(timeToTarget), null),
@@ -167,12 +186,14 @@ export function summarise(suite: BenchSuite, records: readonly RunRecord[], size
           target: t,
           arms: armsRun.map((a) => {
             const st = runsOf(a.name).map(stepsAt(t))
+            const vs = a.name === suite.baseline ? null : pairedAt(a.name, t)
             return {
               arm: a.name,
               reached: st.filter((x) => x !== null).length,
               runs: st.length,
               medianSteps: finiteOr(median(st.map(toInf)), null),
-              speedup: a.name === suite.baseline ? null : pairedAt(a.name, t),
+              speedup: vs?.speedup ?? null,
+              verdict: vs?.verdict ?? null,
             }
           }),
         }
