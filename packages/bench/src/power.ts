@@ -86,9 +86,9 @@ export function minimumDetectableSpeedup(method: IntervalMethod, n: number, sigm
   return Math.exp(sigma * detectionFactor(method, n, level))
 }
 
-/** Pairs needed for `method` to detect `effect` with 80% power at `sigma`, up to `cap`; null if the cap is not enough. */
-export function pairsToDetect(method: IntervalMethod, effect: number, sigma: number, cap: number, level = CI_LEVEL): number | null {
-  for (let n = 3; n <= cap; n++) if (minimumDetectableSpeedup(method, n, sigma, level) <= effect) return n
+/** The fewest pairs from `min` on for `method` to detect `effect` with 80% power at `sigma`, up to `cap`; null if the cap is not enough. */
+export function pairsToDetect(method: IntervalMethod, effect: number, sigma: number, cap: number, min = 3, level = CI_LEVEL): number | null {
+  for (let n = min; n <= cap; n++) if (minimumDetectableSpeedup(method, n, sigma, level) <= effect) return n
   return null
 }
 

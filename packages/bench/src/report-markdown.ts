@@ -54,6 +54,7 @@ export function renderSuiteMarkdown(
     '',
     `- **Target**: ${fmtTarget(s)}`,
     `- **Seeds**: ${s.seeds.length} paired (${s.seeds.join(', ')}); **max steps** ${s.maxSteps}; **evaluation every** ${s.evalEvery} steps`,
+    ...(s.pairsChoice ? [`- **Pairs**: auto: ${s.pairsChoice.reason}`] : []),
     `- **Backend**: ${[...new Set(s.arms.flatMap((a) => a.backends))].join(', ')}`,
     ...(s.cost ? [`- **Cost unit**: ${s.cost.name} = steps × ${s.cost.perStep}`] : []),
     '',

@@ -10,6 +10,7 @@ import { armConfigHash, type RunSettings } from './run-one.js'
 import { sourceHash as computeSourceHash } from './source-hash.js'
 import type { ArmSpec, BenchSize, BenchSuite, Hyperparams, SuitePlot } from '@converge/core/suite'
 import { summarise, type SuiteSummary } from './summary.js'
+import { choosePairs, DEFAULT_DETECT, pilotSpread, validatePairs, type PairsChoice } from './pairs-auto.js'
 import { chooseHyperparams, DEFAULT_TUNING_SEEDS, gridPoints, tuningTarget, validateTune, type ArmTuning } from './tuning.js'
 import type { Target } from '@converge/core'
 
@@ -21,6 +22,7 @@ export type BenchEvent =
   | { type: 'run-done'; job: RunJob; record: RunRecord; targetStep: number | null | undefined }
   | { type: 'run-failed'; job: RunJob; error: Error }
   | { type: 'tuned'; suite: string; tuning: ArmTuning }
+  | { type: 'pairs'; suite: string; choice: PairsChoice }
   | { type: 'suite-done'; suite: string; summary: SuiteSummary | null; outDir: string }
 
 export interface AblationOptions {
@@ -90,11 +92,15 @@ export interface SuitePlan {
   readonly tuningJobs: readonly RunJob[]
   /** Grid points per tuned arm. */
   readonly grids: ReadonlyMap<string, readonly Hyperparams[]>
+  /** `pairs: 'auto'` (and no --seeds): the effect to size for, the cap (`seeds`) and the pilot's tuning seeds; null otherwise. */
+  readonly autoPairs: { readonly effect: number; readonly cap: number; readonly pilotSeeds: number } | null
 }
 
-function settingsOf(suite: BenchSuite, options: AblationOptions): { settings: RunSettings; seeds: number; tuningSeeds: number; sizeArms: readonly string[] | undefined } {
+function settingsOf(suite: BenchSuite, options: AblationOptions): { settings: RunSettings; seeds: number; tuningSeeds: number; sizeArms: readonly string[] | undefined; autoPairs: SuitePlan['autoPairs'] } {
   const size = options.size ?? 'quick'
   const cfg = suite.sizes[size]
+  validatePairs(suite.name, size, cfg)
+  const tuningSeeds = cfg.tuningSeeds ?? DEFAULT_TUNING_SEEDS
   return {
     settings: {
       size,
@@ -105,8 +111,10 @@ function settingsOf(suite: BenchSuite, options: AblationOptions): { settings: Ru
       ...(cfg.stopAtTarget ? { stopAtTarget: true } : {}),
     },
     seeds: options.seeds ?? cfg.seeds,
-    tuningSeeds: cfg.tuningSeeds ?? DEFAULT_TUNING_SEEDS,
+    tuningSeeds,
     sizeArms: cfg.arms,
+    // --seeds names the pair count outright; the pilot needs at least 2 tuning seeds for a spread.
+    autoPairs: cfg.pairs === 'auto' && options.seeds === undefined ? { effect: cfg.detect ?? DEFAULT_DETECT, cap: cfg.seeds, pilotSeeds: Math.max(2, tuningSeeds) } : null,
   }
 }
 
@@ -151,7 +159,7 @@ export function checkpointFolder(j: Pick<RunJob, 'kind' | 'arm' | 'seed' | 'conf
  * the tuning seeds when another arm is tuned against a target derived from the baseline.
  */
 export function planSuite(suite: BenchSuite, options: AblationOptions): SuitePlan {
-  const { settings, seeds, tuningSeeds, sizeArms } = settingsOf(suite, options)
+  const { settings, seeds, tuningSeeds, sizeArms, autoPairs } = settingsOf(suite, options)
   const unknown = (options.arms ?? []).filter((a) => !suite.arms.some((x) => x.name === a))
   if (unknown.length) {
     throw new ConfigError(`suite "${suite.name}" has no arm ${unknown.map((a) => `"${a}"`).join(', ')} (arms: ${suite.arms.map((a) => a.name).join(', ')})`)
@@ -173,7 +181,7 @@ export function planSuite(suite: BenchSuite, options: AblationOptions): SuitePla
   }
   // Every reported arm is built once here too, so its options are checked before any run.
   for (const a of arms.filter((x) => !x.tune)) hashArm(suite, a, {}, settings)
-  return { settings, seeds, tuningSeeds: tuneArms.length ? tuningSeeds : 0, sourceHash: source, arms, tuningJobs, grids }
+  return { settings, seeds, tuningSeeds: tuneArms.length ? tuningSeeds : 0, sourceHash: source, arms, tuningJobs, grids, autoPairs }
 }
 
 /** The reported jobs at the chosen hyperparameters, interleaved per seed (seed 1: every arm, seed 2: …) so time columns compare arms under the same load. */
@@ -320,8 +328,25 @@ export async function runAblation(suite: BenchSuite, options: AblationOptions = 
       }
     }
 
+    // 1b. pairs: 'auto': a pilot on the tuning seeds (every arm at its chosen settings) sizes the suite.
+    let pairsChoice: PairsChoice | null = null
+    let runPlan = plan
+    if (plan.autoPairs) {
+      const { effect, cap, pilotSeeds } = plan.autoPairs
+      const seedsOfPilot = Array.from({ length: pilotSeeds }, (_, i) => TUNING_SEED_BASE + 1 + i)
+      const pilotJobs = seedsOfPilot.flatMap((seed) => plan.arms.map((a) => job(suite, a, 'tune', seed, chosen.get(a.name) ?? {}, plan.settings, plan.sourceHash)))
+      const pilotDone = await execute(pilotJobs.filter((j) => !tuningDone.has(jobKey(j))), 'tuning', explicit)
+      if (signal?.aborted) return abortedOutcome([], tuningRecords)
+      const pilot = pilotJobs.map((j) => tuningDone.get(jobKey(j)) ?? pilotDone.get(jobKey(j))).filter((r): r is RunRecord => r !== undefined)
+      const pilotTarget = tuningTargetInfo?.target ?? tuningTarget(suite, pilot.filter((r) => r.arm === suite.baseline)).target
+      const { spread, pairs } = pilotSpread(pilot, suite.baseline, pilotTarget)
+      pairsChoice = choosePairs(spread, pairs, effect, cap, seedsOfPilot)
+      runPlan = { ...plan, seeds: pairsChoice.pairs }
+      emit({ type: 'pairs', suite: suite.name, choice: pairsChoice })
+    }
+
     // 2. Reported runs at the chosen hyperparameters.
-    const jobs = planRuns(suite, plan, chosen)
+    const jobs = planRuns(suite, runPlan, chosen)
     const done = await execute(jobs, 'runs', explicit)
     const records = jobs.map((j) => done.get(jobKey(j))).filter((r): r is RunRecord => r !== undefined)
     if (signal?.aborted) return abortedOutcome(records, tuningRecords)
@@ -335,6 +360,7 @@ export async function runAblation(suite: BenchSuite, options: AblationOptions = 
         tuningTarget: tuningTargetInfo,
         tuningSeeds: plan.tuningSeeds,
         maxSteps: plan.settings.maxSteps,
+        pairsChoice,
       })
       const plots: SuitePlot[] = [metricPlot(summary, records), speedupPlot(summary), marginPlot(summary), ...(suite.plots?.(records) ?? [])]
       const rendered: { name: string; title: string }[] = []

@@ -7,6 +7,7 @@ import { targetFromBaseline } from './target.js'
 import type { ArmTuning } from './tuning.js'
 import { minimumDetectable } from './power.js'
 import { verdictOf, type Verdict } from './verdict.js'
+import type { PairsChoice } from './pairs-auto.js'
 
 /** Steps-to-target of every arm at one target level (report: sensitivity to the target). */
 export interface TargetLevel {
@@ -79,6 +80,8 @@ export interface SuiteSummary {
   readonly tuningSeeds: number
   /** Steps-to-target at several target levels around the suite's (empty when the baseline's best does not pass the target). */
   readonly targetLevels: readonly TargetLevel[]
+  /** `pairs: 'auto'`: the pilot's spread and the pairs it chose; null when the size fixed the pairs. */
+  readonly pairsChoice: PairsChoice | null
 }
 
 export interface SummariseOptions {
@@ -87,6 +90,8 @@ export interface SummariseOptions {
   readonly tuningSeeds?: number
   /** Step budget (default: the records'). */
   readonly maxSteps?: number
+  /** How many pairs `pairs: 'auto'` chose, and why. */
+  readonly pairsChoice?: PairsChoice | null
 }
 
 const finiteOr = (x: number, fallback: number | null) => (Number.isFinite(x) ? x : fallback)
@@ -217,5 +222,6 @@ export function summarise(suite: BenchSuite, records: readonly RunRecord[], size
     tuningTarget: options.tuningTarget ?? null,
     tuningSeeds: options.tuningSeeds ?? 0,
     targetLevels,
+    pairsChoice: options.pairsChoice ?? null,
   }
 }

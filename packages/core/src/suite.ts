@@ -62,6 +62,15 @@ export interface SizeConfig {
    */
   readonly arms?: readonly string[]
   /**
+   * `'auto'`: a pilot on the tuning seeds (every arm at its chosen settings) measures the spread of
+   * per-pair log step-ratios, and the bench runs the fewest paired seeds (at least 6, at most
+   * `seeds`) at which a true `detect` speed-up would be detected with 80% power; the report says how
+   * many and why. Without it, `seeds` pairs run.
+   */
+  readonly pairs?: 'auto'
+  /** The speed-up `pairs: 'auto'` sizes the suite to detect (default 1.25, must be > 1). */
+  readonly detect?: number
+  /**
    * End each run at its first evaluation that meets the suite's target (AlgoPerf's rule), instead
    * of training to `maxSteps`: steps-to-target are the same, the compute is not spent past it.
    * Needs an `explicit` target (a target from the baseline is known only after the baseline ran);
