@@ -68,6 +68,7 @@ export function armTable(s: SuiteSummary): { header: string[]; rows: string[][] 
     ...(s.cost ? [`median ${s.cost.name}`] : []),
     ...(s.tuning.length ? ['hyperparameters'] : []),
     `speed-up vs baseline [${CI_LEVEL * 100}% CI]`,
+    ...(s.crossing === 'median3' ? ['raw-crossing speed-up'] : []),
     'interval',
     'verdict',
     'detectable at 80% power',
@@ -82,6 +83,7 @@ export function armTable(s: SuiteSummary): { header: string[]; rows: string[][] 
     ...(s.cost ? [a.medianSteps === null ? `> ${fmtNumber(s.maxSteps * s.cost.perStep)}` : fmtNumber(a.medianSteps * s.cost.perStep)] : []),
     ...(s.tuning.length ? [s.tuning.some((t) => t.arm === a.arm) ? `${fmtHyperparams(a.hp)} (tuned)` : 'fixed'] : []),
     fmtSpeedup(a.speedup),
+    ...(s.crossing === 'median3' ? [a.raw?.speedup ? `${fmtSpeedup(a.raw.speedup)}; ${a.raw.verdict?.word ?? ''}` : ''] : []),
     fmtMethod(a.speedup),
     a.verdict?.text ?? '',
     fmtMinimumDetectable(a.verdict),
@@ -109,6 +111,15 @@ export function fmtTarget(s: SuiteSummary): string {
   return `${s.target.metric} ${s.target.direction === 'max' ? '>=' : '<='} ${s.target.value.toPrecision(5)} (${s.targetSource})`
 }
 
+/** Evaluation noise and the crossing rule, printed beside the target. */
+export function fmtNoise(s: SuiteSummary): string {
+  const rule = s.crossing === 'median3' ? 'crossings read from the running median of 3 evaluations (raw crossings in their own column)' : 'crossings at the first evaluation that meets the target'
+  const n = s.evaluationNoise
+  if (!n) return rule
+  const rel = n.relativeToGap === null ? '' : ` (${(n.relativeToGap * 100).toFixed(1)}% of the distance from the first evaluation to the target)`
+  return `evaluation noise ${fmtNumber(n.value)} in ${s.target.metric}${rel}: median |change| between consecutive evaluations, second half of the baseline's runs (the held-out set is fixed, so this is the spread that moves a crossing); ${rule}`
+}
+
 function aligned(header: string[], rows: string[][]): string[] {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)))
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] as number)).join('  ').trimEnd()
@@ -127,6 +138,7 @@ export function renderConsole(s: SuiteSummary): string {
   return [
     `${s.suite} (${s.size}): ${s.description}`,
     `target: ${fmtTarget(s)}; ${s.seeds.length} paired seeds, max ${s.maxSteps} steps, eval every ${s.evalEvery}`,
+    fmtNoise(s),
     ...s.tuning.map((t) => `tuned ${t.arm}: ${fmtTuning(t)}`),
     ...aligned(header, rows),
     ...extraLines,

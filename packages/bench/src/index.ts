@@ -43,6 +43,7 @@ export {
   type Interval,
 } from './stats.js'
 export { targetFromBaseline } from './target.js'
+export { smoothedHistory, crossingHistory, levelAt, consecutiveEvaluationNoise, type CrossingRule } from './crossing.js'
 export {
   minimumDetectable,
   minimumDetectableSpeedup,

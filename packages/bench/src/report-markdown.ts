@@ -1,4 +1,4 @@
-import { fmtTarget, renderMarkdownExtras, renderMarkdownTable, renderTargetLevelsMarkdown, renderTuningMarkdown } from './format.js'
+import { fmtNoise, fmtTarget, renderMarkdownExtras, renderMarkdownTable, renderTargetLevelsMarkdown, renderTuningMarkdown } from './format.js'
 import { MIN_INFORMATIVE_PAIRS } from './paired-ratio.js'
 import { DETECTABLE_LIMIT } from './verdict.js'
 import type { RunRecord } from './records.js'
@@ -53,6 +53,7 @@ export function renderSuiteMarkdown(
     s.description,
     '',
     `- **Target**: ${fmtTarget(s)}`,
+    `- **Evaluation noise**: ${fmtNoise(s)}`,
     `- **Seeds**: ${s.seeds.length} paired (${s.seeds.join(', ')}); **max steps** ${s.maxSteps}; **evaluation every** ${s.evalEvery} steps`,
     ...(s.pairsChoice ? [`- **Pairs**: auto: ${s.pairsChoice.reason}`] : []),
     `- **Backend**: ${[...new Set(s.arms.flatMap((a) => a.backends))].join(', ')}`,

@@ -171,7 +171,9 @@ export function planSuite(suite: BenchSuite, options: AblationOptions): SuitePla
   const source = options.sourceHash ?? computeSourceHash(null)
   const tuned = arms.filter((a) => a.tune)
   const baseline = arms.find((a) => a.name === suite.baseline) as ArmSpec
-  const tuneArms = tuned.length && suite.target.kind === 'fromBaseline' && !baseline.tune ? [baseline, ...tuned] : tuned
+  // The baseline runs on the tuning seeds when the target comes from its tuning runs.
+  const baselineTunes = !baseline.tune && ((tuned.length && suite.target.kind === 'fromBaseline') || suite.target.kind === 'fromTuning')
+  const tuneArms = baselineTunes ? [baseline, ...tuned] : tuned
   const grids = new Map(tuneArms.map((a) => [a.name, gridPoints(a.tune)] as const))
   const tuningJobs: RunJob[] = []
   for (let i = 1; i <= tuningSeeds; i++) {
@@ -321,7 +323,7 @@ export async function runAblation(suite: BenchSuite, options: AblationOptions = 
       for (const a of plan.arms) {
         const points = plan.grids.get(a.name)
         if (!points || !a.tune) continue
-        const t = chooseHyperparams(a, points, tuningRecords, tuningTargetInfo.target)
+        const t = chooseHyperparams(a, points, tuningRecords, tuningTargetInfo.target, suite.crossing ?? 'raw')
         chosen.set(a.name, t.chosen)
         tuning.push(t)
         emit({ type: 'tuned', suite: suite.name, tuning: t })
@@ -347,7 +349,7 @@ export async function runAblation(suite: BenchSuite, options: AblationOptions = 
 
     // 2. Reported runs at the chosen hyperparameters.
     const jobs = planRuns(suite, runPlan, chosen)
-    const done = await execute(jobs, 'runs', explicit)
+    const done = await execute(jobs, 'runs', suite.target.kind === 'fromTuning' ? (tuningTargetInfo?.target ?? null) : explicit)
     const records = jobs.map((j) => done.get(jobKey(j))).filter((r): r is RunRecord => r !== undefined)
     if (signal?.aborted) return abortedOutcome(records, tuningRecords)
     removeEmptyCheckpointFolder(join(outDir, 'checkpoints'))
@@ -361,6 +363,7 @@ export async function runAblation(suite: BenchSuite, options: AblationOptions = 
         tuningSeeds: plan.tuningSeeds,
         maxSteps: plan.settings.maxSteps,
         pairsChoice,
+        ...(suite.target.kind === 'fromTuning' && tuningTargetInfo ? { target: tuningTargetInfo } : {}),
       })
       const plots: SuitePlot[] = [metricPlot(summary, records), speedupPlot(summary), marginPlot(summary), ...(suite.plots?.(records) ?? [])]
       const rendered: { name: string; title: string }[] = []

@@ -8,6 +8,7 @@ import type { ArmTuning } from './tuning.js'
 import { minimumDetectable } from './power.js'
 import { verdictOf, type Verdict } from './verdict.js'
 import type { PairsChoice } from './pairs-auto.js'
+import { consecutiveEvaluationNoise, crossingHistory, type CrossingRule } from './crossing.js'
 
 /** Steps-to-target of every arm at one target level (report: sensitivity to the target). */
 export interface TargetLevel {
@@ -54,6 +55,16 @@ export interface ArmSummary {
   readonly msPerStep: number
   /** Median training wall time until the target (ms); null when the median run did not reach it. */
   readonly medianTimeToTargetMs: number | null
+  /**
+   * With a smoothed crossing (`crossing: 'median3'`): the same numbers read from the raw first
+   * crossing, for comparison; null when the suite reads raw crossings.
+   */
+  readonly raw: {
+    readonly stepsBySeed: readonly (number | null)[]
+    readonly medianSteps: number | null
+    readonly speedup: SpeedupEstimate | null
+    readonly verdict: Verdict | null
+  } | null
   /** Medians of the numeric extras the arm collected. */
   readonly extras: Readonly<Record<string, number>>
   readonly backends: readonly string[]
@@ -82,6 +93,14 @@ export interface SuiteSummary {
   readonly targetLevels: readonly TargetLevel[]
   /** `pairs: 'auto'`: the pilot's spread and the pairs it chose; null when the size fixed the pairs. */
   readonly pairsChoice: PairsChoice | null
+  /** How crossings were read: 'raw' first evaluation, or 'median3' running median of 3 (raw also reported per arm). */
+  readonly crossing: CrossingRule
+  /**
+   * Evaluation noise of the target metric beside the target: median |difference| between consecutive
+   * evaluations over the second half of the baseline's runs (median over seeds), absolute and as a
+   * fraction of the target's distance from the baseline's median first evaluation.
+   */
+  readonly evaluationNoise: { readonly method: 'consecutive evaluations'; readonly value: number; readonly relativeToGap: number | null } | null
 }
 
 export interface SummariseOptions {
@@ -90,6 +109,8 @@ export interface SummariseOptions {
   readonly tuningSeeds?: number
   /** Step budget (default: the records'). */
   readonly maxSteps?: number
+  /** The target fixed on the tuning seeds (required for a `fromTuning` target). */
+  readonly target?: { readonly target: Target; readonly source: string }
   /** How many pairs `pairs: 'auto'` chose, and why. */
   readonly pairsChoice?: PairsChoice | null
 }
@@ -114,24 +135,32 @@ export function summarise(suite: BenchSuite, records: readonly RunRecord[], size
 
   let target: Target
   let targetSource: string
-  if (suite.target.kind === 'explicit') {
-    target = suite.target.target
+  const spec = suite.target
+  if (spec.kind === 'explicit') {
+    target = spec.target
     targetSource = 'explicit'
+  } else if (spec.kind === 'fromTuning') {
+    if (!options.target) throw new RangeError(`suite "${suite.name}": a target from the tuning seeds needs the baseline's tuning runs (summarise({ target }))`)
+    target = options.target.target
+    targetSource = options.target.source
   } else {
-    const derived = targetFromBaseline(baselineRuns.map((r) => r.result.history), metric, direction, suite.target.margin)
+    const derived = targetFromBaseline(baselineRuns.map((r) => r.result.history), metric, direction, spec.margin)
     target = { metric, direction, value: derived.value }
-    targetSource = `baseline "${suite.baseline}" median best ${derived.baselineMedianBest.toPrecision(5)}, loosened by ${suite.target.margin * 100}%`
+    targetSource = `baseline "${suite.baseline}" median best ${derived.baselineMedianBest.toPrecision(5)}, loosened by ${spec.margin * 100}%`
   }
 
-  const stepsAt = (t: Target) => (r: RunRecord) => (r.result.diverged ? null : stepsToTarget(r.result.history, t))
+  const crossing: CrossingRule = suite.crossing ?? 'raw'
+  const stepsUnder = (rule: CrossingRule) => (t: Target) => (r: RunRecord) =>
+    r.result.diverged ? null : stepsToTarget(crossingHistory(r.result.history, rule, t.metric, t.direction), t)
+  const stepsAt = stepsUnder(crossing)
   const stepsOf = stepsAt(target)
   const toInf = (s: number | null) => (s === null ? Number.POSITIVE_INFINITY : s)
   const runsOf = (name: string) => (byArm.get(name) ?? []).sort((x, y) => x.seed - y.seed)
   /** Paired speed-up of an arm at a target (pairs by seed with the baseline), with its verdict. */
-  const pairedAt = (name: string, t: Target): { speedup: SpeedupEstimate; verdict: Verdict } => {
-    const base = new Map(baselineRuns.map((r) => [r.seed, stepsAt(t)(r)]))
+  const pairedAt = (name: string, t: Target, at = stepsAt): { speedup: SpeedupEstimate; verdict: Verdict } => {
+    const base = new Map(baselineRuns.map((r) => [r.seed, at(t)(r)]))
     const paired = runsOf(name).filter((r) => base.has(r.seed))
-    const bounds = pairBounds(paired.map((r) => base.get(r.seed) ?? null), paired.map(stepsAt(t)), maxSteps)
+    const bounds = pairBounds(paired.map((r) => base.get(r.seed) ?? null), paired.map(at(t)), maxSteps)
     const speedup = speedupEstimate(bounds)
     return { speedup, verdict: verdictOf(speedup, minimumDetectable(bounds, speedup.method)) }
   }
@@ -157,9 +186,12 @@ export function summarise(suite: BenchSuite, records: readonly RunRecord[], size
       const vals = runs.map((r) => r.extras[k]).filter((v): v is number => typeof v === 'number')
       if (vals.length) extras[k] = median(vals)
     }
+    const rawSteps = crossing === 'raw' ? null : runs.map(stepsUnder('raw')(target))
+    const rawVsBaseline = crossing === 'raw' || isBaseline ? null : pairedAt(a.name, target, stepsUnder('raw'))
     return {
       arm: a.name,
       description: a.description ?? '',
+      raw: rawSteps ? { stepsBySeed: rawSteps, medianSteps: finiteOr(median(rawSteps.map(toInf)), null), speedup: rawVsBaseline?.speedup ?? null, verdict: rawVsBaseline?.verdict ?? null } : null,
       hp: runs[0]?.hp ?? {},
       runs: runs.length,
       reached: steps.filter((s) => s !== null).length,
@@ -176,6 +208,15 @@ export function summarise(suite: BenchSuite, records: readonly RunRecord[], size
       backends: [...new Set(runs.map((r) => `${r.backend.name}${r.backend.tunedWasm ? ' (tuned)' : ''}`))],
     }
   })
+
+  const noise = (): SuiteSummary['evaluationNoise'] => {
+    const values = baselineRuns.map((r) => consecutiveEvaluationNoise(r.result.history, metric)).filter(Number.isFinite)
+    if (!values.length) return null
+    const value = median(values)
+    const start = median(baselineRuns.map((r) => r.result.history.find((h) => typeof h.metrics[metric] === 'number')?.metrics[metric] ?? Number.NaN).filter(Number.isFinite))
+    const gap = Math.abs(start - target.value)
+    return { method: 'consecutive evaluations', value, relativeToGap: Number.isFinite(gap) && gap > 0 ? value / gap : null }
+  }
 
   // Target levels: the suite's target moved along its distance from the baseline's median best.
   const gap = baselineBest - target.value
@@ -223,5 +264,7 @@ export function summarise(suite: BenchSuite, records: readonly RunRecord[], size
     tuningSeeds: options.tuningSeeds ?? 0,
     targetLevels,
     pairsChoice: options.pairsChoice ?? null,
+    crossing,
+    evaluationNoise: noise(),
   }
 }

@@ -90,6 +90,18 @@ export type TargetSpec =
       readonly metric?: string
       readonly direction?: 'min' | 'max'
     }
+  | {
+      /**
+       * Fixed on the tuning seeds before any reported run: the level the tuned baseline reaches by
+       * `atFraction` of its budget (its best value up to that step, median over tuning seeds), so the
+       * baseline reaches it inside the budget and no reported seed sets its own bar.
+       */
+      readonly kind: 'fromTuning'
+      /** Fraction of `maxSteps` (0 < f ≤ 1), e.g. 0.65. */
+      readonly atFraction: number
+      readonly metric?: string
+      readonly direction?: 'min' | 'max'
+    }
 
 /** A plot a suite adds to its report, as a Vega-Lite spec (rendered to SVG). */
 export interface SuitePlot {
@@ -108,6 +120,12 @@ export interface BenchSuite {
   readonly baseline: string
   readonly sizes: Readonly<Record<BenchSize, SizeConfig>>
   readonly target: TargetSpec
+  /**
+   * How a run's crossing of the target is read: `'raw'` (default) the first evaluation that meets it;
+   * `'median3'` the first at which the running median of the last 3 evaluations meets it, for noisy
+   * metrics (one lucky evaluation does not count). With `'median3'` the raw crossing is reported too.
+   */
+  readonly crossing?: 'raw' | 'median3'
   /** A second cost unit reported beside steps (e.g. `{ name: 'rollouts', perStep: 128 }`). */
   readonly cost?: { readonly name: string; readonly perStep: number }
   /** Extra plots from the completed runs. */
