@@ -65,7 +65,7 @@ describe("target from the tuning seeds ('fromTuning')", () => {
     hot.raw!.stepsBySeed.forEach((raw, i) => {
       const smooth = hot.stepsBySeed[i]
       if (smooth !== null) expect(raw).not.toBeNull()
-      if (smooth !== null && raw !== null) expect(raw).toBeLessThanOrEqual(smooth)
+      if (smooth !== null && raw !== null) expect(raw).toBeLessThanOrEqual(smooth as number)
     })
   })
 
