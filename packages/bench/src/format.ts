@@ -165,7 +165,15 @@ export function renderMarkdownExtras(s: SuiteSummary, maxColumns = Number.POSITI
 /** One line per tuned arm: grid, choice and cost. */
 export function fmtTuning(t: ArmTuning): string {
   const grid = t.grid ? Object.entries(t.grid).map(([k, v]) => `${k} ∈ {${v.join(', ')}}`).join(' × ') : 'fixed (target only)'
-  return `${grid} on ${t.seeds.length} tuning seeds → ${fmtHyperparams(t.chosen)}; cost ${t.runs} runs, ${fmtNumber(t.steps)} steps, ${fmtMs(t.trainMs)} training`
+  return `${grid} on ${t.seeds.length} tuning seeds → ${fmtHyperparams(t.chosen)}; cost ${t.runs} runs, ${fmtNumber(t.steps)} steps, ${fmtMs(t.trainMs)} training${fmtTuningChecks(t)}`
+}
+
+/** Whether the tuning seeds agreed, and a warning per hyperparameter chosen at its grid's edge. */
+export function fmtTuningChecks(t: ArmTuning): string {
+  if (!t.grid) return ''
+  const agree = t.perSeed.length < 2 ? '' : t.seedsAgree ? '; tuning seeds agreed' : `; tuning seeds disagreed (${t.perSeed.map((p) => `seed ${p.seed} → ${fmtHyperparams(p.chosen)}`).join(', ')})`
+  const edges = t.atEdge.map((e) => `; WARNING: ${e.key} = ${e.value} is the ${e.side} value of its grid: widen the grid`).join('')
+  return agree + edges
 }
 
 /** Tuning per arm as a Markdown table: median steps-to-target (reached/runs) at every grid point. */

@@ -58,6 +58,12 @@ export interface ArmTuning {
   /** The hyperparameters the reported seeds ran at. */
   readonly chosen: Hyperparams
   readonly seeds: readonly number[]
+  /** The point each tuning seed alone would have chosen (same rule), in seed order. */
+  readonly perSeed: readonly { readonly seed: number; readonly chosen: Hyperparams }[]
+  /** True when every tuning seed alone picks the same point as their median does. */
+  readonly seedsAgree: boolean
+  /** Hyperparameters whose chosen value is the smallest or largest of a grid of 3 or more values: widen the grid. */
+  readonly atEdge: readonly { readonly key: string; readonly value: number; readonly side: 'lowest' | 'highest' }[]
   /** Cost of tuning this arm: runs, optimizer steps and training time summed over every tuning run. */
   readonly runs: number
   readonly steps: number
@@ -148,14 +154,41 @@ export function chooseHyperparams(arm: ArmSpec, points: readonly Hyperparams[], 
     if (a.medianBest !== b.medianBest) return target.direction === 'max' ? a.medianBest > b.medianBest : a.medianBest < b.medianBest
     return false
   }
-  let chosen = scored[0] as TuningPoint
-  for (const p of scored.slice(1)) if (better(p, chosen)) chosen = p
+  const pick = (points: readonly TuningPoint[]) => {
+    let chosen = points[0] as TuningPoint
+    for (const p of points.slice(1)) if (better(p, chosen)) chosen = p
+    return chosen
+  }
+  const chosen = pick(scored)
+  const seeds = [...new Set(mine.map((r) => r.seed))].sort((a, b) => a - b)
+  // Each seed alone: the same rule on that seed's single run per point.
+  const perSeed = seeds.map((seed) => {
+    const single = scored.map((p): TuningPoint => {
+      const run = mine.find((r) => r.seed === seed && hpKey(r.hp) === hpKey(p.hp))
+      const steps = run && !run.result.diverged ? stepsToTarget(crossingHistory(run.result.history, crossing, target.metric, target.direction), target) : null
+      const worst = target.direction === 'max' ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY
+      const best = run && !run.result.diverged ? bestMetric(run.result.history, target.metric, target.direction) : worst
+      return { hp: p.hp, steps: [steps], reached: steps === null ? 0 : 1, medianSteps: steps, medianBest: Number.isFinite(best) ? best : worst }
+    })
+    return { seed, chosen: pick(single).hp }
+  })
+  const atEdge = Object.entries(arm.tune ?? {}).flatMap(([key, values]): ArmTuning['atEdge'] => {
+    if (values.length < 3) return []
+    const value = chosen.hp[key] as number
+    const sortedValues = [...values].sort((a, b) => a - b)
+    if (value === sortedValues[0]) return [{ key, value, side: 'lowest' }]
+    if (value === sortedValues[sortedValues.length - 1]) return [{ key, value, side: 'highest' }]
+    return []
+  })
   return {
     arm: arm.name,
     grid: arm.tune ?? null,
     points: scored,
+    perSeed,
+    seedsAgree: perSeed.every((p) => hpKey(p.chosen) === hpKey(chosen.hp)),
+    atEdge,
     chosen: chosen.hp,
-    seeds: [...new Set(mine.map((r) => r.seed))].sort((a, b) => a - b),
+    seeds,
     runs: mine.length,
     steps: mine.reduce((s, r) => s + r.result.steps, 0),
     trainMs: mine.reduce((s, r) => s + r.result.trainMs, 0),
