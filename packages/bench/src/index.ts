@@ -60,6 +60,6 @@ export { readRecords, appendRecord, configHash, canonicalJson, CorruptResultsErr
 export { runOne, type RunJob } from './run-one.js'
 export { InProcessExecutor, WorkerPool, type Executor } from './executor.js'
 export { defineBenchConfig, loadConfig, findConfigFile, selectSuites, type BenchConfig } from './config.js'
-export { renderSvg, metricPlot, speedupPlot, marginPlot } from './plots.js'
+export { renderSvg, metricPlot, speedupPlot, marginPlot, forestPlot } from './plots.js'
 export { renderConsole, renderMarkdownTable } from './format.js'
 export { optimizerSanitySuite } from './suites/optimizer-sanity.js'

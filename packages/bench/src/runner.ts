@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { ConfigError, stepsToTarget, type BackendName } from '@converge/core'
 import { InProcessExecutor, type Executor } from './executor.js'
 import { jobKey, settingsKey, TUNING_SEED_BASE, type RunJob } from './job.js'
-import { marginPlot, metricPlot, renderSvg, speedupPlot } from './plots.js'
+import { forestPlot, marginPlot, metricPlot, renderSvg, speedupPlot } from './plots.js'
 import { appendRecord, readRecords, type RunRecord } from './records.js'
 import { renderSuiteMarkdown } from './report-markdown.js'
 import { armConfigHash, type RunSettings } from './run-one.js'
@@ -365,7 +365,7 @@ export async function runAblation(suite: BenchSuite, options: AblationOptions = 
         pairsChoice,
         ...(suite.target.kind === 'fromTuning' && tuningTargetInfo ? { target: tuningTargetInfo } : {}),
       })
-      const plots: SuitePlot[] = [metricPlot(summary, records), speedupPlot(summary), marginPlot(summary), ...(suite.plots?.(records) ?? [])]
+      const plots: SuitePlot[] = [metricPlot(summary, records), speedupPlot(summary), forestPlot(summary), marginPlot(summary), ...(suite.plots?.(records) ?? [])]
       const rendered: { name: string; title: string }[] = []
       if (options.plots ?? true) {
         for (const p of plots) {

@@ -44,7 +44,7 @@ describe('runAblation', () => {
     expect(adam.verdict).toBeNull()
     expect(sgd.extras).toEqual({ stateBytes: 42 })
     expect(records.find((r) => r.arm === 'slow-sgd')!.extras.trace).toEqual([1, 2, 3])
-    for (const f of ['results.jsonl', 'report.md', 'summary.json', 'metric.svg', 'speedup.svg', 'target-levels.svg']) expect(existsSync(join(out, 'tiny', f))).toBe(true)
+    for (const f of ['results.jsonl', 'report.md', 'summary.json', 'metric.svg', 'speedup.svg', 'forest.svg', 'target-levels.svg']) expect(existsSync(join(out, 'tiny', f))).toBe(true)
     const report = readFileSync(join(out, 'tiny', 'report.md'), 'utf8')
     expect(report).toMatch(/\| slow-sgd \| 0\/3 \| not reached in 40 \| < 0\.\d+x \[0, /)
     expect(report).not.toMatch(/0x \[0, 0\]/)
