@@ -1,4 +1,4 @@
-import { defineBenchConfig, optimizerSanitySuite } from '@converge/bench'
+import { defineBenchConfig, emaSuite, optimizerSanitySuite } from '@converge/bench'
 import { frugalSuite, frugalTransformerSuite } from '@converge/frugal/bench'
 import { noisyRewardNullSuite, noisyRewardPerSourceSuite, noisyRewardSuite } from '@converge/noisy-reward/bench'
 import { ucbCoinControlSuite, ucbCurriculumSuite } from '@converge/ucb-curriculum/bench'
@@ -21,5 +21,6 @@ export default defineBenchConfig({
     groupDetrSuite,
     orthogonalSuite,
     orthogonalSpikesSuite,
+    emaSuite,
   ],
 })

@@ -10,7 +10,7 @@ import { availableParallelism } from 'node:os'
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync, writeSync, mkdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { BACKEND_NAMES, ConfigError, type BackendName } from '@converge/core'
+import { BACKEND_NAMES, ConfigError, nearestName, type BackendName } from '@converge/core'
 import { findConfigFile, loadConfig, selectSuites } from './config.js'
 import { WorkerPool, type Executor } from './executor.js'
 import { lockOutput, OutputLockedError } from './lock.js'
@@ -81,6 +81,35 @@ const sayNow = (line: string) => {
   }
 }
 
+/** The command line's options (parseArgs). */
+const CLI_OPTIONS = {
+  list: { type: 'boolean' },
+  suite: { type: 'string', multiple: true },
+  arms: { type: 'string', multiple: true },
+  quick: { type: 'boolean' },
+  full: { type: 'boolean' },
+  seeds: { type: 'string' },
+  'max-steps': { type: 'string' },
+  'eval-every': { type: 'string' },
+  backend: { type: 'string' },
+  'stock-wasm': { type: 'boolean' },
+  jobs: { type: 'string' },
+  queue: { type: 'string' },
+  out: { type: 'string' },
+  config: { type: 'string' },
+  fresh: { type: 'boolean' },
+  'drop-corrupt-lines': { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const
+
+/** For an unknown option, the known one nearest to it (`--seed`: did you mean --seeds?). */
+function nearestOption(e: unknown): string {
+  if ((e as { code?: string }).code !== 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return ''
+  const unknown = /'--?([^']+)'/.exec((e as Error).message)?.[1]
+  const near = unknown ? nearestName(unknown, Object.keys(CLI_OPTIONS)) : null
+  return near ? ` (did you mean --${near}?)` : ''
+}
+
 export async function main(argv: string[]): Promise<number> {
   // Loaded on demand: a local bench never loads the queue client.
   if (argv[0] === 'worker') return (await import('./queue/worker-command.js')).workerMain(argv.slice(1))
@@ -90,31 +119,13 @@ export async function main(argv: string[]): Promise<number> {
       args: argv,
       strict: true,
       allowPositionals: false,
-      options: {
-        list: { type: 'boolean' },
-        suite: { type: 'string', multiple: true },
-        arms: { type: 'string', multiple: true },
-        quick: { type: 'boolean' },
-        full: { type: 'boolean' },
-        seeds: { type: 'string' },
-        'max-steps': { type: 'string' },
-        'eval-every': { type: 'string' },
-        backend: { type: 'string' },
-        'stock-wasm': { type: 'boolean' },
-        jobs: { type: 'string' },
-        queue: { type: 'string' },
-        out: { type: 'string' },
-        config: { type: 'string' },
-        fresh: { type: 'boolean' },
-        'drop-corrupt-lines': { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
+      options: CLI_OPTIONS,
     })
   }
   try {
     values = parse().values
   } catch (e) {
-    console.error(`converge-bench: ${(e as Error).message}\nRun with --help for usage.`)
+    console.error(`converge-bench: ${(e as Error).message}${nearestOption(e)}\nRun with --help for usage.`)
     return 2
   }
   if (values.help) {

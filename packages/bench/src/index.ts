@@ -63,3 +63,4 @@ export { defineBenchConfig, loadConfig, findConfigFile, selectSuites, type Bench
 export { renderSvg, metricPlot, speedupPlot, marginPlot, forestPlot } from './plots.js'
 export { renderConsole, renderMarkdownTable } from './format.js'
 export { optimizerSanitySuite } from './suites/optimizer-sanity.js'
+export { emaSuite } from './suites/ema.js'

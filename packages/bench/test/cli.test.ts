@@ -43,6 +43,8 @@ describe('converge-bench CLI', () => {
   })
   it.each([
     [['--bogus'], /Unknown option '--bogus'/],
+    [['--seed', '3'], /Unknown option '--seed'.* \(did you mean --seeds\?\)/],
+    [['--max-step', '3'], /\(did you mean --max-steps\?\)/],
     [['--seeds', '0', '--config', config], /--seeds: got "0"; expected a positive integer/],
     [['--jobs', 'two', '--config', config], /--jobs: got "two"/],
     [['--backend', 'tpu', '--config', config], /--backend: got "tpu"; expected one of auto, tensorflow, wasm, cpu, webgpu/],

@@ -5,7 +5,7 @@ import type { Capabilities, Capability } from './capabilities/index.js'
 import type { OptimizerSpec } from './optimizer.js'
 import type { PhaseRecord } from './result.js'
 import type { Rng } from './rng.js'
-import type { Batch, LossParts, TaskDefinition, Target } from './task.js'
+import type { Batch, LossParts, Metrics, TaskDefinition, Target } from './task.js'
 
 /** The phase a step belongs to: `main`, or a setup phase a trick runs (e.g. a warm-up). */
 export interface PhaseInfo {
@@ -57,6 +57,12 @@ export interface RunContext extends RunInfo {
   rng(purpose?: string): Rng
   /** A unique tfjs variable name for a variable this trick owns (`run<N>/trick/<trick>/<local>`). */
   variableName(local: string): string
+  /**
+   * Runs the task's evaluation on the variables as they are now and returns its metrics; nothing is
+   * recorded and no hook runs. For tricks that evaluate other weights beside the run's own
+   * evaluation (e.g. EMA: the live weights as well as the averaged ones).
+   */
+  evaluateModel(): Promise<Metrics>
   /** Ends the run after the current step (or phase step); the reason is recorded. */
   stop(reason: string): void
 }

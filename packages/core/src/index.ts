@@ -42,6 +42,10 @@ export { loadCheckpointWeights } from './checkpoint/weights.js'
 export { checkpointHistory } from './checkpoint/history.js'
 export { DEFAULT_CHECKPOINT_EVERY } from './train-options.js'
 
+// Export: trained weights in formats tfjs loads in any program
+export { exportWeights, loadWeights, exportModel, exportedName } from './export/weights.js'
+export { fileHandler, ExportError } from './export/file-handler.js'
+
 // Tricks: the contract, the hook table, contexts and capabilities
 export { defineTrick, type Trick, type TrickBase, type TrickState } from './trick.js'
 export { HOOKS, HOOK_NAMES, type HookName, type HookKind, type HookSpec, type TrickHooks, type Objective } from './hooks/table.js'
@@ -62,7 +66,7 @@ export {
   type SelfAttentionWrapper,
 } from './capabilities/index.js'
 export type { RolloutBatch } from './rl/rollouts.js'
-export { parseOptions } from './parse-options.js'
+export { parseOptions, closest as nearestName } from './parse-options.js'
 export { createRng, SeedStreams, type Rng, type RngState } from './rng.js'
 
 // Tasks
@@ -94,4 +98,22 @@ export {
 
 // General tricks
 export { lrWarmup, warmupFactor, lrWarmupOptionsSchema, type LrWarmupOptions } from './tricks/lr-warmup.js'
+export {
+  cosineSchedule,
+  linearSchedule,
+  wsdSchedule,
+  stepSchedule,
+  scheduleFactor,
+  cosineScheduleOptionsSchema,
+  linearScheduleOptionsSchema,
+  wsdScheduleOptionsSchema,
+  stepScheduleOptionsSchema,
+  type CosineScheduleOptions,
+  type LinearScheduleOptions,
+  type WsdScheduleOptions,
+  type StepScheduleOptions,
+  type ScheduleSpec,
+} from './tricks/lr-schedule.js'
+export { earlyStopping, improves, earlyStoppingOptionsSchema, type EarlyStoppingOptions, type BestEvaluation } from './tricks/early-stopping.js'
+export { ema, emaOptionsSchema, type EmaOptions } from './tricks/ema.js'
 export { gradClip, clipByGlobalNorm, globalNorm, gradClipOptionsSchema, type GradClipOptions } from './tricks/grad-clip.js'

@@ -34,7 +34,8 @@ function allowedKeysAt(schema: unknown, path: readonly PropertyKey[]): string[] 
   return null
 }
 
-function closest(key: string, candidates: readonly string[]): string | null {
+/** The candidate nearest to `key` (a prefix either way, or a small edit distance), or null when none is near. */
+export function closest(key: string, candidates: readonly string[]): string | null {
   const lower = key.toLowerCase()
   let best: string | null = null
   let bestScore = Infinity

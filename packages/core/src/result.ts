@@ -65,8 +65,11 @@ export interface RunResult {
   readonly evalMs: number
   /** Time this process spent writing checkpoints, in ms (in neither trainMs nor evalMs); set with `checkpoint`. */
   readonly checkpointMs?: number
-  /** Why the run ended early, when a trick or the user stopped it. */
-  readonly stopReason: string | null
+  /**
+   * Why the run ended: `'budget'` (it used maxSteps), `'target reached'` (stopAtTarget),
+   * `'early stopping'`, or the reason a trick or the user gave to `stop()`.
+   */
+  readonly stopReason: string
   readonly trace?: readonly TraceEvent[]
   /** Set when the run continued from a checkpoint (`resume`): which one, and any newer ones it had to skip as damaged. */
   readonly resumedFrom?: ResumeInfo

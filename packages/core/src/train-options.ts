@@ -39,6 +39,12 @@ export const trainOptionsSchema = z
       .partial()
       .strict()
       .optional(),
+    /**
+     * Gradient accumulation: each optimizer step averages the gradients (and loss terms) of this
+     * many micro-batches, so a step equals one on a k-times batch for mean losses. Main phase only;
+     * every micro-batch counts towards no step of its own.
+     */
+    accumulate: z.number().int().positive().default(1),
     /** End the run at the first evaluation that meets the target. */
     stopAtTarget: z.boolean().default(false),
     backend: z.enum(BACKEND_NAMES).default('auto'),
@@ -50,6 +56,15 @@ export const trainOptionsSchema = z
     log: z.union([z.enum(LOG_LEVELS), z.custom<Logger>((v) => isObject(v) && isFunction(v.info), 'expected a pino logger')]).optional(),
     /** With logging at info: a progress line every this many steps (default: maxSteps / 10). */
     logEvery: z.number().int().positive().optional(),
+    /**
+     * A file to write one row per step to (step, phase, lr, loss and its terms, ms) with the
+     * evaluation metrics on evaluated steps; the format by extension: `.csv` or `.jsonl`.
+     */
+    metricsFile: z
+      .string()
+      .min(1)
+      .refine((f) => /\.(csv|jsonl)$/.test(f), 'expected a path ending in .csv or .jsonl (the extension picks the format)')
+      .optional(),
     /** Record every hook call (`trick/<name>/<hook>`) in the result, or pass each to a function. */
     trace: z.union([z.boolean(), fn<(e: TraceEvent) => void>('(event) => void')]).default(false),
     /**

@@ -7,6 +7,7 @@ import { startWebgpuBackend, type WebgpuAdapterInfo } from './webgpu.js'
 import { BackendError } from '../errors.js'
 import { parseOptions } from '../parse-options.js'
 import { isInstalled } from './installed.js'
+import { quietCpuBanner, withoutAddedProcessListeners } from './process-listeners.js'
 
 export const BACKEND_NAMES = ['auto', 'tensorflow', 'wasm', 'cpu', 'webgpu'] as const
 export type BackendName = (typeof BACKEND_NAMES)[number]
@@ -41,6 +42,9 @@ export interface UseBackendOptions {
   readonly tunedWasm?: boolean
   readonly webgpu?: WebgpuOptions
 }
+
+// Before any tensor a user's script makes on the default (CPU) backend, too.
+quietCpuBanner()
 
 const requestSchema = z.object({ backend: z.enum(BACKEND_NAMES) })
 
@@ -77,18 +81,23 @@ async function startNative(requested: BackendName): Promise<BackendInfo> {
 }
 
 async function startWasm(requested: BackendName, tune: boolean): Promise<BackendInfo> {
-  try {
-    await import('@tensorflow/tfjs-backend-wasm')
-  } catch (e) {
-    throw new BackendError(
-      `backend 'wasm' cannot start: @tensorflow/tfjs-backend-wasm failed to load (${firstLine(e)}). ` +
-        'It is a dependency of @converge/core; reinstall with `pnpm install`.',
-    )
-  }
-  if (!(await tf.setBackend('wasm'))) {
+  // The WASM module's Emscripten glue adds process-level error listeners as it loads and initialises: removed (process-listeners.ts).
+  const started = await withoutAddedProcessListeners(async () => {
+    try {
+      await import('@tensorflow/tfjs-backend-wasm')
+    } catch (e) {
+      throw new BackendError(
+        `backend 'wasm' cannot start: @tensorflow/tfjs-backend-wasm failed to load (${firstLine(e)}). ` +
+          'It is a dependency of @converge/core; reinstall with `pnpm install`.',
+      )
+    }
+    if (!(await tf.setBackend('wasm'))) return false
+    await tf.ready()
+    return true
+  })
+  if (!started) {
     throw new BackendError("backend 'wasm' cannot start: tfjs could not initialise the WASM module (tfjs's warning above gives the reason)")
   }
-  await tf.ready()
   if (tune) installWasmKernelFixes()
   else uninstallWasmKernelFixes()
   return { requested, name: 'wasm', tunedWasm: tune, tfjsVersion: tf.version.tfjs }
@@ -126,6 +135,7 @@ export async function useBackend(requested: BackendName = 'auto', options: UseBa
   const { backend } = parseOptions(requestSchema, { backend: requested }, 'backend options')
   const o = parseOptions(useBackendOptionsSchema, options, 'backend options')
   installComparisonGradients()
+  quietCpuBanner()
   let info: BackendInfo
   switch (backend) {
     case 'tensorflow':

@@ -14,6 +14,8 @@ export function runSettings(run: Run): Record<string, unknown> {
     seed: o.seed,
     maxSteps: o.maxSteps,
     evalEvery: o.evalEvery,
+    // Only when set, so checkpoints written before the option existed still match.
+    accumulate: o.accumulate === 1 ? undefined : o.accumulate,
     target: run.target,
     stopAtTarget: o.stopAtTarget,
     optimizer: run.baseOptimizer,

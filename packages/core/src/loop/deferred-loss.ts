@@ -39,7 +39,7 @@ export interface PendingLoss {
 /** The optimizer that can guard this step on the GPU, when the step may read its loss late; else null. */
 export function deferrableOptimizer(run: Run, phase: ActivePhase, grads: tf.NamedTensorMap): LossGuardedOptimizer | null {
   if (run.syncReads || phase.objective || phase.name !== 'main') return null
-  if (run.o.onStep || run.checkpointer || run.driver.has('afterStep') || run.driver.has('afterBackward')) return null
+  if (run.o.onStep || run.metricsFile || run.checkpointer || run.driver.has('afterStep') || run.driver.has('afterBackward')) return null
   const optimizer = phase.optimizer
   return isLossGuarded(optimizer) && optimizer.canGuardStep(grads) ? optimizer : null
 }

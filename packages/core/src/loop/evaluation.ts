@@ -30,6 +30,8 @@ export async function evaluate(run: Run): Promise<void> {
     if (run.o.stopAtTarget) run.stop('target reached')
   }
   await driver.notifyAsync('evaluate', metrics)
+  run.progress.evaluated(run.step, metrics)
+  run.metricsFile?.evaluated(run.step, metrics)
   run.o.onEval?.(record, run.observer)
   run.log.debug({ step: run.step, ...metrics }, 'eval')
   run.evalMs += performance.now() - started

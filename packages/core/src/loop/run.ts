@@ -17,6 +17,7 @@ import { BatchStream } from './batches.js'
 import { abandonPendingLoss, type PendingLoss } from './deferred-loss.js'
 import { checkCapabilities, checkInstance } from './instance-checks.js'
 import { LossTermLog } from './loss-terms.js'
+import type { MetricsFile } from './metrics-file.js'
 import { runSetupPhase } from './phases.js'
 import { Progress } from './progress.js'
 import { TrickContext } from './trick-context.js'
@@ -88,6 +89,9 @@ export class Run {
   /** The last step's loss while it is read one step late (deferred-loss.ts). */
   pendingLoss: PendingLoss | null = null
 
+  /** The run's metrics file (when `metricsFile` is set). */
+  metricsFile: MetricsFile | null = null
+
   /** Writes this run's checkpoints (when `checkpoint` is set). */
   checkpointer: Checkpointer | null = null
   /** The checkpoint being resumed, until the loop reaches the phase it was written in. */
@@ -106,7 +110,7 @@ export class Run {
     this.target = { ...o.task.target, ...o.target }
     this.baseOptimizer = o.optimizer ?? o.task.optimizer
     this.syncReads = backend.name !== 'webgpu'
-    this.progress = new Progress(log, o.logEvery ?? Math.max(1, Math.round(o.maxSteps / 10)), o.maxSteps)
+    this.progress = new Progress(log, o.logEvery ?? Math.max(1, Math.round(o.maxSteps / 10)), o.maxSteps, (step, phase) => phase === 'main' && this.evaluatesAfter(step))
     this.observer = new TrickContext(this, null)
     for (const t of tricks) this.contexts.set(t, new TrickContext(this, t))
     this.driver = new TrickDriver(tricks, (t) => this.contextOf(t), () => this.step, trace)
@@ -129,6 +133,11 @@ export class Run {
   get batch(): Batch {
     if (!this.active) throw new ContractError('no batch outside a training step')
     return this.active.batches.batch
+  }
+
+  /** Whether the main loop evaluates after the step that brought the run to `step`. */
+  evaluatesAfter(step: number): boolean {
+    return step % this.o.evalEvery === 0 || step === this.o.maxSteps || this.stopReason !== null
   }
 
   stop(reason: string): void {

@@ -7,12 +7,22 @@ import type { ActivePhase, Run } from './run.js'
 import { deferrableOptimizer, settleLoss, splitLoss } from './deferred-loss.js'
 import { recordTape } from './tape.js'
 
+/** A step's gradients and loss-term values, read back, ready for the after-backward hooks and the optimizer. */
+interface StepGradients {
+  readonly grads: tf.NamedTensorMap
+  readonly values: ArrayLike<number>
+  readonly names: readonly string[]
+  readonly reported: ReadonlySet<string>
+  readonly sources: readonly string[]
+}
+
 /**
  * One optimizer step of `phase`, as a training script would write it: set the learning rate,
  * draw a batch when the last one is used up, forward/loss/gradients in the tape, read the loss
  * (a non-finite loss stops the run before the weights change), after-backward hooks, the
  * optimizer step, then report. On webgpu with an optimizer that can guard its step on the GPU (the
  * fused Adam, FRUGAL's fused kernels) the loss is read one step late instead (deferred-loss.ts).
+ * With `accumulate: k` (main phase), k micro-batches make one step (accumulateMicroBatches).
  */
 export async function takeStep(run: Run, phase: ActivePhase): Promise<void> {
   const { driver } = run
@@ -26,45 +36,12 @@ export async function takeStep(run: Run, phase: ActivePhase): Promise<void> {
   })
   if (lr !== phase.currentLearningRate) setLearningRate(phase.optimizer, (phase.currentLearningRate = lr))
 
-  // -- data: a new batch once the current one has served its updates ------------------------
-  if (phase.batches.needsBatch()) {
-    const drawing = drawBatch(run, phase)
-    if (drawing) await drawing
-  }
-  run.update = phase.batches.takeUpdate()
-  const before = driver.notifyAsync('beforeStep')
-  if (before) await before
-
-  // -- forward, loss and gradients --------------------------------------------------------
-  const tape = recordTape(run, phase)
-  let grads = tape.grads
-  /** The readout's read, when started here and not yet handed to run.pendingLoss. */
-  let reading: Promise<ArrayLike<number>> | null = null
+  const k = phase.objective ? 1 : run.o.accumulate
+  const step = k > 1 ? await accumulateMicroBatches(run, phase, k) : await oneBatch(run, phase, lr, started)
+  if (!step) return // the loss is read one step late (deferred-loss.ts); the step is done
+  let grads = step.grads
   try {
-    // -- on webgpu with a guarding optimizer: the loss is read one step late (deferred-loss.ts) -----
-    const guarded = deferrableOptimizer(run, phase, grads)
-    if (guarded) {
-      reading = tape.readout.data()
-      // The previous step's loss, read while the GPU works on this step's forward and backward.
-      await settleLoss(run)
-      guarded.guardNextStep(tape.readout)
-      phase.optimizer.applyGradients(grads)
-      run.step++
-      phase.stepsTaken++
-      run.pendingLoss = { step: run.step, phase: phase.name, learningRate: lr, names: tape.names, reported: tape.reported, readout: tape.readout, reading }
-      reading = null
-      run.trainMs += performance.now() - started
-      return
-    }
-    await settleLoss(run) // a step that reads at once follows one that read late
-
-    let values: ArrayLike<number>
-    try {
-      values = run.syncReads ? tape.readout.dataSync() : await tape.readout.data()
-    } finally {
-      tape.readout.dispose()
-    }
-    const { loss, lossParts, reported, termValues } = splitLoss(values, tape.names, tape.reported)
+    const { loss, lossParts, reported, termValues } = splitLoss(step.values, step.names, step.reported)
     if (!Number.isFinite(loss)) throw new NonFiniteLossError(run.step + 1, { ...lossParts, ...reported }, driver.tricks.map((t) => t.name))
 
     // -- after-backward hooks, then the optimizer step ---------------------------------------
@@ -80,7 +57,7 @@ export async function takeStep(run: Run, phase: ActivePhase): Promise<void> {
     run.step++
     phase.stepsTaken++
     run.losses.push(loss)
-    run.terms.record(tape.names, termValues, tape.reported)
+    run.terms.record(step.names, termValues, step.reported)
     const batch: Batch = run.batch
     const report: StepReport = {
       step: run.step,
@@ -89,22 +66,121 @@ export async function takeStep(run: Run, phase: ActivePhase): Promise<void> {
       lossParts,
       reported,
       learningRate: lr,
-      sources: batch.sources,
+      sources: step.sources,
       ...(batch.rollouts ? { rollouts: batch.rollouts } : {}),
     }
     const after = driver.notifyAsync('afterStep', report)
     if (after) await after
-    run.trainMs += performance.now() - started // tricks' after-step work counts; observers do not
+    const ms = performance.now() - started
+    run.trainMs += ms // tricks' after-step work counts; observers do not
     run.o.onStep?.(report, run.observer)
+    run.metricsFile?.step(report, ms)
     run.progress.step(run.step, phase.name, loss, lr, run.trainMs)
+  } finally {
+    tf.dispose(Object.values(grads))
+    grads = {}
+  }
+}
+
+/** Draws a batch when needed, runs beforeStep and records the tape: the step's batch-level work. */
+async function drawAndRecord(run: Run, phase: ActivePhase) {
+  if (phase.batches.needsBatch()) {
+    const drawing = drawBatch(run, phase)
+    if (drawing) await drawing
+  }
+  run.update = phase.batches.takeUpdate()
+  const before = run.driver.notifyAsync('beforeStep')
+  if (before) await before
+  return recordTape(run, phase)
+}
+
+/** One batch's gradients and loss values; null when the step was taken with its loss read late. */
+async function oneBatch(run: Run, phase: ActivePhase, lr: number, started: number): Promise<StepGradients | null> {
+  const tape = await drawAndRecord(run, phase)
+  /** The readout's read, when started here and not yet handed to run.pendingLoss. */
+  let reading: Promise<ArrayLike<number>> | null = null
+  try {
+    // -- on webgpu with a guarding optimizer: the loss is read one step late (deferred-loss.ts) -----
+    const guarded = deferrableOptimizer(run, phase, tape.grads)
+    if (guarded) {
+      try {
+        reading = tape.readout.data()
+        // The previous step's loss, read while the GPU works on this step's forward and backward.
+        await settleLoss(run)
+        guarded.guardNextStep(tape.readout)
+        phase.optimizer.applyGradients(tape.grads)
+      } finally {
+        tf.dispose(Object.values(tape.grads))
+      }
+      run.step++
+      phase.stepsTaken++
+      run.pendingLoss = { step: run.step, phase: phase.name, learningRate: lr, names: tape.names, reported: tape.reported, readout: tape.readout, reading }
+      reading = null
+      run.trainMs += performance.now() - started
+      return null
+    }
+    await settleLoss(run) // a step that reads at once follows one that read late
+    let values: ArrayLike<number>
+    try {
+      values = run.syncReads ? tape.readout.dataSync() : await tape.readout.data()
+    } finally {
+      tape.readout.dispose()
+    }
+    return { grads: tape.grads, values, names: tape.names, reported: tape.reported, sources: run.batch.sources }
   } catch (e) {
     // A readout with a read in flight is freed when the read ends (tfjs writes the values onto it).
     if (reading) void reading.then(() => tape.readout.dispose(), () => tape.readout.dispose())
     else if (!tape.readout.isDisposed && run.pendingLoss?.readout !== tape.readout) tape.readout.dispose()
+    if (!Object.values(tape.grads).some((g) => g.isDisposed)) tf.dispose(Object.values(tape.grads))
     throw e
-  } finally {
-    tf.dispose(Object.values(grads))
-    grads = {}
+  }
+}
+
+/**
+ * Gradient accumulation: k micro-batches, each drawn and recorded as a step's batch would be
+ * (sampleSource, task.batch, beforeStep and the in-tape hooks run per micro-batch), their
+ * gradients and loss terms averaged, so for mean losses the step equals one on the k-times batch.
+ * Learning rate, afterBackward, the optimizer step and afterStep run once: tricks see one step.
+ */
+async function accumulateMicroBatches(run: Run, phase: ActivePhase, k: number): Promise<StepGradients> {
+  await settleLoss(run)
+  let sum: tf.NamedTensorMap | null = null
+  let values: number[] = []
+  let names: readonly string[] = []
+  let reported: ReadonlySet<string> = new Set()
+  const sources: string[] = []
+  try {
+    for (let i = 0; i < k; i++) {
+      const tape = await drawAndRecord(run, phase)
+      let read: ArrayLike<number>
+      try {
+        read = run.syncReads ? tape.readout.dataSync() : await tape.readout.data()
+      } finally {
+        tape.readout.dispose()
+      }
+      if (run.batch.rollouts) {
+        tf.dispose(Object.values(tape.grads))
+        throw new ContractError(`task "${run.o.task.name}" draws RL rollouts; accumulate: ${k} supports batches without rollouts only`)
+      }
+      if (i === 0) [values, names, reported] = [Array.from(read), tape.names, tape.reported]
+      else if (tape.names.join() !== names.join()) {
+        tf.dispose(Object.values(tape.grads))
+        throw new ContractError(`accumulate: micro-batch ${i + 1} of step ${run.step + 1} has loss terms [${tape.names.join(', ')}], the first had [${names.join(', ')}]; every micro-batch of a step must give the same terms`)
+      } else for (let j = 0; j < values.length; j++) values[j]! += read[j] as number
+      sources.push(...run.batch.sources)
+      const previous: tf.NamedTensorMap | null = sum
+      sum = previous ? tf.tidy(() => Object.fromEntries(Object.entries(tape.grads).map(([n, g]) => [n, tf.add(previous[n]!, g)]))) : tape.grads
+      if (previous) tf.dispose([...Object.values(previous), ...Object.values(tape.grads)])
+    }
+    const total = sum as tf.NamedTensorMap
+    const grads = tf.tidy(() => Object.fromEntries(Object.entries(total).map(([n, g]) => [n, tf.mul(g, 1 / k)])))
+    tf.dispose(Object.values(total))
+    sum = null
+    // float32, as a single batch's read-back (and checkpoints) hold them
+    return { grads, values: Float32Array.from(values, (v) => v / k), names, reported, sources }
+  } catch (e) {
+    if (sum) tf.dispose(Object.values(sum))
+    throw e
   }
 }
 

@@ -8,6 +8,7 @@ import { CheckpointError } from '../checkpoint/errors.js'
 import { listCheckpoints } from '../checkpoint/format.js'
 import { Checkpointer, ResumePoint } from '../checkpoint/run-state.js'
 import { evaluate } from './evaluation.js'
+import { MetricsFile } from './metrics-file.js'
 import { Run } from './run.js'
 import { settleLoss } from './deferred-loss.js'
 import { takeStep } from './step.js'
@@ -43,6 +44,7 @@ export async function train(options: TrainOptions): Promise<RunResult> {
       else if (o.resume) log.info({ dir }, 'no checkpoint to resume from; starting at step 0')
     }
     const resumedFrom = run.resuming?.info
+    if (o.metricsFile) run.metricsFile = resumedFrom ? MetricsFile.resumed(o.metricsFile, resumedFrom.step) : new MetricsFile(o.metricsFile)
     // -- the task, checked against the tricks' capabilities -------------------------------
     await run.createTask()
     log.info({ task: o.task.name, seed: o.seed, backend: backend.name, tricks: o.tricks.map((t) => t.name).join(',') || 'none' }, 'run start')
@@ -69,13 +71,16 @@ export async function train(options: TrainOptions): Promise<RunResult> {
     if (!(await run.resumeHere())) await evaluate(run)
     while (run.step < o.maxSteps && run.stopReason === null) {
       await takeStep(run, run.active!)
-      if (run.step % o.evalEvery === 0 || run.step === o.maxSteps || run.stopReason !== null) {
+      if (run.evaluatesAfter(run.step)) {
         await settleLoss(run, true) // a loss read one step late is checked and recorded before any evaluation
         await evaluate(run)
       }
       await run.checkpointer?.afterStep()
     }
     await settleLoss(run, true)
+    run.stop('budget') // no trick, target or user stopped it: the budget ended the run
+    run.progress.flush()
+    run.metricsFile?.flush()
     await run.checkpointer?.atEnd()
     run.endPhase()
 
@@ -99,7 +104,7 @@ export async function train(options: TrainOptions): Promise<RunResult> {
       trainMs: run.trainMs,
       evalMs: run.evalMs,
       ...(run.checkpointer ? { checkpointMs: run.checkpointMs } : {}),
-      stopReason: run.stopReason,
+      stopReason: run.stopReason ?? 'budget',
       ...(traceEvents ? { trace: traceEvents } : {}),
       ...(resumedFrom ? { resumedFrom } : {}),
     }
@@ -108,6 +113,7 @@ export async function train(options: TrainOptions): Promise<RunResult> {
     log.info({ steps: run.step, stepsToTarget: run.reachedAt ?? 'not reached', trainMs: Math.round(run.trainMs) }, 'run end')
     return result
   } finally {
+    run.metricsFile?.flush() // the rows so far, also when the run failed
     run.dispose()
   }
 }

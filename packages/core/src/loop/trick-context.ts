@@ -4,6 +4,7 @@ import type { PhaseSpec, SetupContext, StepContext } from '../context.js'
 import { ContractError } from '../errors.js'
 import type { PhaseRecord } from '../result.js'
 import type { Rng } from '../rng.js'
+import type { Metrics } from '../task.js'
 import type { Trick } from '../trick.js'
 import type { Run } from './run.js'
 
@@ -49,6 +50,12 @@ export class TrickContext implements SetupContext, StepContext {
 
   variableName(local: string): string {
     return `run${this.run.id}/${this.owner ? `trick/${this.owner.name}` : 'user'}/${local}`
+  }
+
+  async evaluateModel(): Promise<Metrics> {
+    const metrics = await this.run.instance.evaluate(this.run.observer)
+    if (!metrics || typeof metrics !== 'object') throw new ContractError(`task "${this.run.o.task.name}"'s evaluate() returned no metrics object`)
+    return metrics
   }
 
   stop(reason: string): void {
