@@ -207,3 +207,19 @@ export function renderTargetLevelsMarkdown(s: SuiteSummary): string {
   ])
   return markdownTable(header, rows)
 }
+
+/** Budget-matched speed-ups as a Markdown table; '' when no arm has budgets. */
+export function renderBudgetMatchedMarkdown(s: SuiteSummary): string {
+  if (!s.budgetMatched.length) return ''
+  const header = ['arm', 'budgets', `baseline budget`, `speed-up T_baseline / T* [${CI_LEVEL * 100}% CI]`, 'interval', 'verdict', 'detectable at 80% power']
+  const rows = s.budgetMatched.map((b) => [
+    b.arm,
+    b.budgets.join(', '),
+    String(b.baselineBudget),
+    fmtSpeedup(b.speedup),
+    fmtMethod(b.speedup),
+    b.verdict.text,
+    fmtMinimumDetectable(b.verdict),
+  ])
+  return markdownTable(header, rows)
+}

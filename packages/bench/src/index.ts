@@ -55,6 +55,7 @@ export {
   type MinimumDetectable,
 } from './power.js'
 export { choosePairs, pilotSpread, validatePairs, DEFAULT_DETECT, MIN_AUTO_PAIRS, type PairsChoice } from './pairs-auto.js'
+export { budgetMatched, matchedRatio, finalMetric, budgetsOf, validateBudgets, type BudgetMatched } from './budget-matched.js'
 export { verdictOf, DETECTABLE_LIMIT, type Verdict, type VerdictWord } from './verdict.js'
 export { readRecords, appendRecord, configHash, canonicalJson, CorruptResultsError, RECORD_FORMAT, type RunRecord } from './records.js'
 export { runOne, type RunJob } from './run-one.js'

@@ -1,4 +1,4 @@
-import { fmtNoise, fmtTarget, renderMarkdownExtras, renderMarkdownTable, renderTargetLevelsMarkdown, renderTuningMarkdown } from './format.js'
+import { fmtNoise, fmtTarget, renderBudgetMatchedMarkdown, renderMarkdownExtras, renderMarkdownTable, renderTargetLevelsMarkdown, renderTuningMarkdown } from './format.js'
 import { MIN_INFORMATIVE_PAIRS } from './paired-ratio.js'
 import { DETECTABLE_LIMIT } from './verdict.js'
 import type { RunRecord } from './records.js'
@@ -78,6 +78,16 @@ export function renderSuiteMarkdown(
             'The point with the lowest median steps-to-target wins (a run that misses counts as +∞; ties go to more runs reaching, then the better median best value, then grid order); the reported seeds ran at it. Arms without a grid ran at fixed settings.',
           '',
           renderTuningMarkdown(s),
+        ]
+      : []),
+    ...(s.budgetMatched.length
+      ? [
+          '## Budget-matched speed-ups',
+          '',
+          `Each budget is a complete run with its own schedule. Per seed pair, T* is the smallest budget at which the arm's final ${s.budgetMatched[0]?.metric} matches the baseline's final value at its budget, interpolated in log budget; the speed-up is T_baseline / T*. An arm whose smallest budget already matches gives a lower bound, one that never matches an upper bound.`,
+          '',
+          renderBudgetMatchedMarkdown(s),
+          '',
         ]
       : []),
     ...(s.targetLevels.length

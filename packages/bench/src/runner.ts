@@ -10,6 +10,7 @@ import { armConfigHash, type RunSettings } from './run-one.js'
 import { sourceHash as computeSourceHash } from './source-hash.js'
 import type { ArmSpec, BenchSize, BenchSuite, Hyperparams, SuitePlot } from '@converge/core/suite'
 import { summarise, type SuiteSummary } from './summary.js'
+import { budgetsOf, validateBudgets } from './budget-matched.js'
 import { choosePairs, DEFAULT_DETECT, pilotSpread, validatePairs, type PairsChoice } from './pairs-auto.js'
 import { chooseHyperparams, DEFAULT_TUNING_SEEDS, gridPoints, tuningTarget, validateTune, type ArmTuning } from './tuning.js'
 import type { Target } from '@converge/core'
@@ -167,7 +168,10 @@ export function planSuite(suite: BenchSuite, options: AblationOptions): SuitePla
   // --arms wins over the size's own selection; without either, every arm.
   const wanted = new Set([suite.baseline, ...(options.arms ?? sizeArms ?? suite.arms.map((a) => a.name))])
   const arms = suite.arms.filter((a) => wanted.has(a.name))
-  for (const a of arms) validateTune(suite.name, a)
+  for (const a of arms) {
+    validateTune(suite.name, a)
+    validateBudgets(suite.name, a)
+  }
   const source = options.sourceHash ?? computeSourceHash(null)
   const tuned = arms.filter((a) => a.tune)
   const baseline = arms.find((a) => a.name === suite.baseline) as ArmSpec
@@ -190,7 +194,13 @@ export function planSuite(suite: BenchSuite, options: AblationOptions): SuitePla
 export function planRuns(suite: BenchSuite, plan: SuitePlan, chosen: ReadonlyMap<string, Hyperparams>): RunJob[] {
   const jobs: RunJob[] = []
   for (let seed = 1; seed <= plan.seeds; seed++) {
-    for (const a of plan.arms) jobs.push(job(suite, a, 'run', seed, chosen.get(a.name) ?? {}, plan.settings, plan.sourceHash))
+    for (const a of plan.arms) {
+      jobs.push(job(suite, a, 'run', seed, chosen.get(a.name) ?? {}, plan.settings, plan.sourceHash))
+      // Budget-matched arms: one complete run per shorter budget (the run above is the full budget).
+      for (const budget of budgetsOf(a.budgetFractions ?? [], plan.settings.maxSteps, plan.settings.evalEvery)) {
+        jobs.push(job(suite, a, 'budget', seed, chosen.get(a.name) ?? {}, { ...plan.settings, maxSteps: budget }, plan.sourceHash))
+      }
+    }
   }
   return jobs
 }
@@ -365,7 +375,9 @@ export async function runAblation(suite: BenchSuite, options: AblationOptions = 
         pairsChoice,
         ...(suite.target.kind === 'fromTuning' && tuningTargetInfo ? { target: tuningTargetInfo } : {}),
       })
-      const plots: SuitePlot[] = [metricPlot(summary, records), speedupPlot(summary), forestPlot(summary), marginPlot(summary), ...(suite.plots?.(records) ?? [])]
+      // Plots of the metric read the full-budget runs (budget-matched runs have their own section).
+      const reported = records.filter((r) => r.kind === 'run')
+      const plots: SuitePlot[] = [metricPlot(summary, reported), speedupPlot(summary), forestPlot(summary), marginPlot(summary), ...(suite.plots?.(reported) ?? [])]
       const rendered: { name: string; title: string }[] = []
       if (options.plots ?? true) {
         for (const p of plots) {

@@ -8,6 +8,7 @@ import type { ArmTuning } from './tuning.js'
 import { minimumDetectable } from './power.js'
 import { verdictOf, type Verdict } from './verdict.js'
 import type { PairsChoice } from './pairs-auto.js'
+import { budgetMatched, type BudgetMatched } from './budget-matched.js'
 import { consecutiveEvaluationNoise, crossingHistory, type CrossingRule } from './crossing.js'
 
 /** Steps-to-target of every arm at one target level (report: sensitivity to the target). */
@@ -93,6 +94,8 @@ export interface SuiteSummary {
   readonly targetLevels: readonly TargetLevel[]
   /** `pairs: 'auto'`: the pilot's spread and the pairs it chose; null when the size fixed the pairs. */
   readonly pairsChoice: PairsChoice | null
+  /** Budget-matched speed-ups of the arms with `budgetFractions` (empty when none). */
+  readonly budgetMatched: readonly BudgetMatched[]
   /** How crossings were read: 'raw' first evaluation, or 'median3' running median of 3 (raw also reported per arm). */
   readonly crossing: CrossingRule
   /**
@@ -266,5 +269,8 @@ export function summarise(suite: BenchSuite, records: readonly RunRecord[], size
     pairsChoice: options.pairsChoice ?? null,
     crossing,
     evaluationNoise: noise(),
+    budgetMatched: armsRun
+      .filter((a) => a.budgetFractions && a.name !== suite.baseline)
+      .map((a) => budgetMatched(a.name, baselineRuns, records.filter((r) => r.arm === a.name && (r.kind === 'budget' || r.kind === 'run')), { metric, direction })),
   }
 }

@@ -44,6 +44,14 @@ export interface ArmSpec {
    */
   task?(size: BenchSize): TaskDefinition
   /**
+   * Budget-matched comparison: fractions of the size's `maxSteps` (each in (0, 1)) at which the arm
+   * also runs, each a complete run with its own budget (schedule tricks read the run's `maxSteps`,
+   * so one config serves every budget). The report gives T_baseline / T*, T* the smallest budget at
+   * which the arm's final metric matches the baseline's final metric at `maxSteps` (interpolated in
+   * log budget), per seed pair, with an interval. The arm's run at `maxSteps` is the largest budget.
+   */
+  readonly budgetFractions?: readonly number[]
+  /**
    * Called after each run with the tricks it used; numbers become report columns (median over
    * seeds), arrays are kept in results.jsonl for plots.
    */
