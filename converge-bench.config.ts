@@ -1,4 +1,4 @@
-import { defineBenchConfig, emaSuite, optimizerSanitySuite } from '@converge/bench'
+import { defineBenchConfig, emaSuite, optimizerSanitySuite, scheduleBudgetSuite } from '@converge/bench'
 import { frugalSuite, frugalTransformerSuite } from '@converge/frugal/bench'
 import { noisyRewardNullSuite, noisyRewardPerSourceSuite, noisyRewardSuite } from '@converge/noisy-reward/bench'
 import { ucbCoinControlSuite, ucbCurriculumSuite } from '@converge/ucb-curriculum/bench'
@@ -22,5 +22,6 @@ export default defineBenchConfig({
     orthogonalSuite,
     orthogonalSpikesSuite,
     emaSuite,
+    scheduleBudgetSuite,
   ],
 })

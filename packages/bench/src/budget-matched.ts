@@ -43,6 +43,8 @@ export function matchedRatio(baselineFinal: number, baselineBudget: number, arm:
   // prev falls short (possibly NaN: then no interpolation, T* is bounded by the two budgets)
   if (!Number.isFinite(prev.final) || hit.final === prev.final) return { low: baselineBudget / hit.budget, high: baselineBudget / prev.budget }
   const t = (baselineFinal - prev.final) / (hit.final - prev.final)
+  // Matched exactly at a budget: that budget, not a rounding error away from it.
+  if (t >= 1) return { low: baselineBudget / hit.budget, high: baselineBudget / hit.budget }
   const tStar = Math.exp(Math.log(prev.budget) + t * (Math.log(hit.budget) - Math.log(prev.budget)))
   const r = baselineBudget / tStar
   return { low: r, high: r }

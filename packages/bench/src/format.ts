@@ -30,7 +30,7 @@ export function fmtSpeedup(e: SpeedupEstimate | null): string {
   if (e.n === 0) return 'n/a: neither arm reached on any seed'
   if (!e.enough) return `no ratio: ${e.n} informative pair${e.n === 1 ? '' : 's'} (needs ${MIN_INFORMATIVE_PAIRS})`
   const level = e.level >= CI_LEVEL ? '' : ` (${Math.floor(e.level * 1000) / 10}% CI)`
-  return `${fmtEstimate(e)} [${fmtRatio(e.low)}, ${fmtRatio(e.high)}]${level}`
+  return `${fmtEstimate(e)} ${e.lowOpen ? '(' : '['}${fmtRatio(e.low)}, ${fmtRatio(e.high)}${e.highOpen ? ')' : ']'}${level}`
 }
 
 /** Which interval a row's CI is: the signed-rank one (Hodges–Lehmann estimate) or the sign test's. */

@@ -65,3 +65,4 @@ export { renderSvg, metricPlot, speedupPlot, marginPlot, forestPlot } from './pl
 export { renderConsole, renderMarkdownTable } from './format.js'
 export { optimizerSanitySuite } from './suites/optimizer-sanity.js'
 export { emaSuite } from './suites/ema.js'
+export { scheduleBudgetSuite } from './suites/schedule-budget.js'

@@ -114,6 +114,12 @@ export interface RatioInterval {
   readonly low: number
   readonly high: number
   readonly level: number
+  /**
+   * True when the end is open: the bounds force the true order statistic strictly inside it (a
+   * censored pair's bound is strict: "took more than the budget"). `[0, 1.00)` excludes 1.
+   */
+  readonly lowOpen: boolean
+  readonly highOpen: boolean
 }
 
 export interface SpeedupEstimate {
@@ -131,6 +137,9 @@ export interface SpeedupEstimate {
   readonly high: number
   /** Exact coverage of [low, high] (≥ CI_LEVEL from 6 pairs on; lower, and stated, below). */
   readonly level: number
+  /** The interval's ends are open (see RatioInterval): `[0, 1.00)` excludes 1. */
+  readonly lowOpen: boolean
+  readonly highOpen: boolean
   /** False below MIN_INFORMATIVE_PAIRS: no ratio is printed. */
   readonly enough: boolean
   /** The interval the fields above come from: signed-rank when every pair reached on both runs. */
@@ -141,7 +150,7 @@ export interface SpeedupEstimate {
   readonly signedRank: RatioInterval | null
 }
 
-const NO_INTERVAL: RatioInterval = { estimateLow: Number.NaN, estimateHigh: Number.NaN, low: Number.NaN, high: Number.NaN, level: 0 }
+const NO_INTERVAL: RatioInterval = { estimateLow: Number.NaN, estimateHigh: Number.NaN, low: Number.NaN, high: Number.NaN, level: 0, lowOpen: false, highOpen: false }
 
 /** The sign-test interval for the median ratio from per-pair bounds (n ≥ 1). */
 export function signTestInterval(informative: readonly PairBound[], level = CI_LEVEL): RatioInterval {
@@ -150,7 +159,22 @@ export function signTestInterval(informative: readonly PairBound[], level = CI_L
   const lows = sorted(informative.map((b) => b.low))
   const highs = sorted(informative.map((b) => b.high))
   const { k, coverage } = signTestRank(n, level)
-  return { estimateLow: medianOfRatios(lows), estimateHigh: medianOfRatios(highs), low: lows[k - 1] as number, high: highs[n - k] as number, level: coverage }
+  const low = lows[k - 1] as number
+  const high = highs[n - k] as number
+  const strict = (b: PairBound) => b.low !== b.high
+  // The (n+1−k)-th true ratio is below `high` when at least n+1−k pairs are: those whose bound is
+  // below it, and censored pairs whose (strict) bound equals it. Likewise for the k-th above `low`.
+  const below = informative.filter((b) => b.high < high || (b.high === high && strict(b))).length
+  const above = informative.filter((b) => b.low > low || (b.low === low && strict(b))).length
+  return {
+    estimateLow: medianOfRatios(lows),
+    estimateHigh: medianOfRatios(highs),
+    low,
+    high,
+    level: coverage,
+    lowOpen: Number.isFinite(low) && low > 0 && above >= n + 1 - k,
+    highOpen: Number.isFinite(high) && high > 0 && below >= n + 1 - k,
+  }
 }
 
 /** The signed-rank interval and Hodges–Lehmann estimate of the ratio, computed on log ratios. */
@@ -159,7 +183,7 @@ export function signedRankRatioInterval(informative: readonly PairBound[], level
   const lows = informative.map((b) => Math.log(b.low))
   const highs = informative.every((b) => b.low === b.high) ? lows : informative.map((b) => Math.log(b.high))
   const r = signedRankInterval(lows, highs, level)
-  return { estimateLow: Math.exp(r.estimateLow), estimateHigh: Math.exp(r.estimateHigh), low: Math.exp(r.low), high: Math.exp(r.high), level: r.coverage }
+  return { estimateLow: Math.exp(r.estimateLow), estimateHigh: Math.exp(r.estimateHigh), low: Math.exp(r.low), high: Math.exp(r.high), level: r.coverage, lowOpen: false, highOpen: false }
 }
 
 /** The paired speed-up with its bounds and CI from per-pair bounds (method: see the file comment). */
@@ -182,6 +206,8 @@ export function speedupEstimate(bounds: readonly (PairBound | null)[], level = C
     low: chosen.low,
     high: chosen.high,
     level: chosen.level,
+    lowOpen: chosen.lowOpen,
+    highOpen: chosen.highOpen,
     method: signedRank ? 'signed-rank' : 'sign-test',
     signTest,
     signedRank,

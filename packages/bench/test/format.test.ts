@@ -19,7 +19,8 @@ describe('report formatting', () => {
   })
   it('never prints 0x [0, 0] for an arm that does not reach: it is a bound against the budget', () => {
     const s = fmtSpeedup(est([1260, 1200, 1300], [null, null, null]))
-    expect(s).toBe('< 0.42x [0, 0.43] (75% CI)')
+    // every pair's bound is strict (the arm took more than the budget): the upper end is open
+    expect(s).toBe('< 0.42x [0, 0.43) (75% CI)')
     expect(s).not.toMatch(/0x \[0, 0\]/)
   })
   it('shows a median open upwards as "> x" and an infinite CI end as ∞', () => {

@@ -41,6 +41,14 @@ describe('sign-test interval', () => {
     expect(censored.low).toBe(censored.signTest.low)
     expect(speedupEstimate(pairBounds([100, 100, null], [50, 60, null], 1000)).method).toBe('sign-test')
   })
+  it('marks an end open when strict (censored) bounds put the true order statistic strictly inside', () => {
+    // every arm run missed, every baseline run reached at the budget: each ratio is strictly below 1
+    const allMissed = speedupEstimate(pairBounds([1000, 1000, 1000], [null, null, null], 1000))
+    expect(allMissed).toMatchObject({ high: 1, highOpen: true, lowOpen: false })
+    // one pair reached exactly at ratio 1 (not strict): the end is closed
+    const oneExact = speedupEstimate(pairBounds([1000, 1000, 1000], [null, null, 1000], 1000))
+    expect(oneExact).toMatchObject({ high: 1, highOpen: false })
+  })
   it('estimates the median as a point or a bound and counts informative pairs', () => {
     const e = speedupEstimate(pairBounds([100, 100, 100, null], [50, 100, null, null], 1000))
     expect(e).toMatchObject({ n: 3, uninformative: 1, censored: 1, estimateLow: 1, estimateHigh: 1, enough: true })
