@@ -1,4 +1,4 @@
-import { defineBenchConfig, emaSuite, fashionSanitySuite, optimizerSanitySuite } from '@converge/bench'
+import { defineBenchConfig, emaSuite, fashionSanitySuite, optimizerSanitySuite, scheduleBudgetSuite } from '@converge/bench'
 import { frugalSuite, frugalTransformerSuite } from '@converge/frugal/bench'
 import { noisyRewardNullSuite, noisyRewardPerSourceSuite, noisyRewardSuite } from '@converge/noisy-reward/bench'
 import { ucbCoinControlSuite, ucbCurriculumSuite } from '@converge/ucb-curriculum/bench'
@@ -23,5 +23,6 @@ export default defineBenchConfig({
     orthogonalSuite,
     orthogonalSpikesSuite,
     emaSuite,
+    scheduleBudgetSuite,
   ],
 })

@@ -2,6 +2,7 @@ import { fmtHyperparams } from './job.js'
 import { CI_LEVEL, MIN_INFORMATIVE_PAIRS, type SpeedupEstimate } from './paired-ratio.js'
 import type { ArmSummary, SuiteSummary } from './summary.js'
 import type { ArmTuning } from './tuning.js'
+import type { Verdict } from './verdict.js'
 
 export function fmtRatio(x: number): string {
   if (Number.isNaN(x)) return 'n/a'
@@ -29,7 +30,21 @@ export function fmtSpeedup(e: SpeedupEstimate | null): string {
   if (e.n === 0) return 'n/a: neither arm reached on any seed'
   if (!e.enough) return `no ratio: ${e.n} informative pair${e.n === 1 ? '' : 's'} (needs ${MIN_INFORMATIVE_PAIRS})`
   const level = e.level >= CI_LEVEL ? '' : ` (${Math.floor(e.level * 1000) / 10}% CI)`
-  return `${fmtEstimate(e)} [${fmtRatio(e.low)}, ${fmtRatio(e.high)}]${level}`
+  return `${fmtEstimate(e)} ${e.lowOpen ? '(' : '['}${fmtRatio(e.low)}, ${fmtRatio(e.high)}${e.highOpen ? ')' : ']'}${level}`
+}
+
+/** Which interval a row's CI is: the signed-rank one (Hodges–Lehmann estimate) or the sign test's. */
+export function fmtMethod(e: SpeedupEstimate | null): string {
+  if (!e || !e.enough) return ''
+  return e.method === 'signed-rank' ? 'signed-rank' : 'sign test'
+}
+
+/** The minimum detectable speed-up as a report cell: `1.24x (σ 0.12, 8 pairs)`; '' for the baseline. */
+export function fmtMinimumDetectable(v: Verdict | null): string {
+  if (!v) return ''
+  const m = v.minimumDetectable
+  if (m.speedup === null) return 'unknown (fewer than 2 pairs where both reached)'
+  return `≥ ${fmtRatio(m.speedup)}x (sd ${(m.logSpread as number).toFixed(2)}, ${m.pairs} pairs${m.optimistic ? ', censored: optimistic' : ''})`
 }
 
 export function fmtMs(ms: number | null): string {
@@ -53,6 +68,10 @@ export function armTable(s: SuiteSummary): { header: string[]; rows: string[][] 
     ...(s.cost ? [`median ${s.cost.name}`] : []),
     ...(s.tuning.length ? ['hyperparameters'] : []),
     `speed-up vs baseline [${CI_LEVEL * 100}% CI]`,
+    ...(s.crossing === 'median3' ? ['raw-crossing speed-up'] : []),
+    'interval',
+    'verdict',
+    'detectable at 80% power',
     'P(faster)',
     'ms/step',
     'time to target',
@@ -64,6 +83,10 @@ export function armTable(s: SuiteSummary): { header: string[]; rows: string[][] 
     ...(s.cost ? [a.medianSteps === null ? `> ${fmtNumber(s.maxSteps * s.cost.perStep)}` : fmtNumber(a.medianSteps * s.cost.perStep)] : []),
     ...(s.tuning.length ? [s.tuning.some((t) => t.arm === a.arm) ? `${fmtHyperparams(a.hp)} (tuned)` : 'fixed'] : []),
     fmtSpeedup(a.speedup),
+    ...(s.crossing === 'median3' ? [a.raw?.speedup ? `${fmtSpeedup(a.raw.speedup)}; ${a.raw.verdict?.word ?? ''}` : ''] : []),
+    fmtMethod(a.speedup),
+    a.verdict?.text ?? '',
+    fmtMinimumDetectable(a.verdict),
     a.pFaster === null ? '' : a.pFaster.toFixed(2),
     a.msPerStep.toFixed(2),
     fmtMs(a.medianTimeToTargetMs),
@@ -88,6 +111,15 @@ export function fmtTarget(s: SuiteSummary): string {
   return `${s.target.metric} ${s.target.direction === 'max' ? '>=' : '<='} ${s.target.value.toPrecision(5)} (${s.targetSource})`
 }
 
+/** Evaluation noise and the crossing rule, printed beside the target. */
+export function fmtNoise(s: SuiteSummary): string {
+  const rule = s.crossing === 'median3' ? 'crossings read from the running median of 3 evaluations (raw crossings in their own column)' : 'crossings at the first evaluation that meets the target'
+  const n = s.evaluationNoise
+  if (!n) return rule
+  const rel = n.relativeToGap === null ? '' : ` (${(n.relativeToGap * 100).toFixed(1)}% of the distance from the first evaluation to the target)`
+  return `evaluation noise ${fmtNumber(n.value)} in ${s.target.metric}${rel}: median |change| between consecutive evaluations, second half of the baseline's runs (the held-out set is fixed, so this is the spread that moves a crossing); ${rule}`
+}
+
 function aligned(header: string[], rows: string[][]): string[] {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)))
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] as number)).join('  ').trimEnd()
@@ -106,6 +138,7 @@ export function renderConsole(s: SuiteSummary): string {
   return [
     `${s.suite} (${s.size}): ${s.description}`,
     `target: ${fmtTarget(s)}; ${s.seeds.length} paired seeds, max ${s.maxSteps} steps, eval every ${s.evalEvery}`,
+    fmtNoise(s),
     ...s.tuning.map((t) => `tuned ${t.arm}: ${fmtTuning(t)}`),
     ...aligned(header, rows),
     ...extraLines,
@@ -132,7 +165,15 @@ export function renderMarkdownExtras(s: SuiteSummary, maxColumns = Number.POSITI
 /** One line per tuned arm: grid, choice and cost. */
 export function fmtTuning(t: ArmTuning): string {
   const grid = t.grid ? Object.entries(t.grid).map(([k, v]) => `${k} ∈ {${v.join(', ')}}`).join(' × ') : 'fixed (target only)'
-  return `${grid} on ${t.seeds.length} tuning seeds → ${fmtHyperparams(t.chosen)}; cost ${t.runs} runs, ${fmtNumber(t.steps)} steps, ${fmtMs(t.trainMs)} training`
+  return `${grid} on ${t.seeds.length} tuning seeds → ${fmtHyperparams(t.chosen)}; cost ${t.runs} runs, ${fmtNumber(t.steps)} steps, ${fmtMs(t.trainMs)} training${fmtTuningChecks(t)}`
+}
+
+/** Whether the tuning seeds agreed, and a warning per hyperparameter chosen at its grid's edge. */
+export function fmtTuningChecks(t: ArmTuning): string {
+  if (!t.grid) return ''
+  const agree = t.perSeed.length < 2 ? '' : t.seedsAgree ? '; tuning seeds agreed' : `; tuning seeds disagreed (${t.perSeed.map((p) => `seed ${p.seed} → ${fmtHyperparams(p.chosen)}`).join(', ')})`
+  const edges = t.atEdge.map((e) => `; WARNING: ${e.key} = ${e.value} is the ${e.side} value of its grid: widen the grid`).join('')
+  return agree + edges
 }
 
 /** Tuning per arm as a Markdown table: median steps-to-target (reached/runs) at every grid point. */
@@ -161,8 +202,24 @@ export function renderTargetLevelsMarkdown(s: SuiteSummary): string {
       const a = l.arms.find((x) => x.arm === name)
       if (!a) return ''
       const steps = a.medianSteps === null ? `not reached in ${s.maxSteps}` : `${fmtNumber(a.medianSteps)} steps`
-      return a.speedup ? `${fmtSpeedup(a.speedup)}; ${a.reached}/${a.runs}` : `${steps}; ${a.reached}/${a.runs}`
+      return a.speedup ? `${fmtSpeedup(a.speedup)} (${fmtMethod(a.speedup) || 'no interval'}); ${a.verdict?.text ?? ''}; ${a.reached}/${a.runs}` : `${steps}; ${a.reached}/${a.runs}`
     }),
+  ])
+  return markdownTable(header, rows)
+}
+
+/** Budget-matched speed-ups as a Markdown table; '' when no arm has budgets. */
+export function renderBudgetMatchedMarkdown(s: SuiteSummary): string {
+  if (!s.budgetMatched.length) return ''
+  const header = ['arm', 'budgets', `baseline budget`, `speed-up T_baseline / T* [${CI_LEVEL * 100}% CI]`, 'interval', 'verdict', 'detectable at 80% power']
+  const rows = s.budgetMatched.map((b) => [
+    b.arm,
+    b.budgets.join(', '),
+    String(b.baselineBudget),
+    fmtSpeedup(b.speedup),
+    fmtMethod(b.speedup),
+    b.verdict.text,
+    fmtMinimumDetectable(b.verdict),
   ])
   return markdownTable(header, rows)
 }

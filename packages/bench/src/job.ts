@@ -3,9 +3,11 @@ import type { BenchSize, Hyperparams } from '@converge/core/suite'
 
 /**
  * What a job is for: `run` is a reported run (a paired seed of an arm at its chosen
- * hyperparameters); `tune` is a run on a tuning seed at one point of the arm's grid.
+ * hyperparameters); `tune` is a run on a tuning seed at one point of the arm's grid; `budget` is a
+ * reported seed of an arm at one of its shorter budgets (`budgetFractions`), for budget-matched
+ * speed-ups.
  */
-export type JobKind = 'run' | 'tune'
+export type JobKind = 'run' | 'tune' | 'budget'
 
 /**
  * One training run, fully described by plain data so that any executor (this process, a worker

@@ -175,3 +175,81 @@ export function marginPlot(summary: SuiteSummary): SuitePlot {
     },
   }
 }
+
+/**
+ * Forest plot: one row per arm with its estimate and interval (log axis), its minimum detectable
+ * speed-up X as a hollow diamond (and 1/X: the slow-down it could have detected), the verdict, the
+ * interval used, and how many pairs were censored. Arms below the minimum of informative pairs get
+ * a row with their verdict only.
+ */
+export function forestPlot(summary: SuiteSummary): SuitePlot {
+  const arms = summary.arms.filter((a) => a.speedup && a.verdict)
+  const drawn = arms.filter((a) => a.speedup!.enough)
+  const mds = arms.map((a) => a.verdict!.minimumDetectable.speedup).filter((x): x is number => x !== null && Number.isFinite(x))
+  const finite = [
+    ...drawn.flatMap((a) => [a.speedup!.estimateLow, a.speedup!.estimateHigh, a.speedup!.low, a.speedup!.high]),
+    ...mds,
+    ...mds.map((x) => 1 / x),
+  ].filter((v) => Number.isFinite(v) && v > 0)
+  const floor = finite.length ? Math.min(...finite, 1) / 1.5 : 0.5
+  const cap = finite.length ? Math.max(...finite, 1) * 1.5 : 2
+  const clamp = (v: number) => (v === 0 ? floor : Number.isFinite(v) ? Math.min(cap, Math.max(floor, v)) : cap)
+  // The row label carries the verdict, the interval used and the censoring, so nothing is clipped.
+  const label = (a: (typeof arms)[number]) => {
+    const e = a.speedup!
+    const censored = e.censored + e.uninformative
+    const how = e.enough ? (e.method === 'signed-rank' ? 'signed-rank' : 'sign test') : 'no interval'
+    return `${a.arm}: ${a.verdict!.word}; ${how}; ${censored ? `${censored} of ${e.n + e.uninformative} pairs censored` : 'no censoring'}`
+  }
+  const rows = drawn.map((a) => ({ arm: label(a), low: clamp(a.speedup!.low), high: clamp(a.speedup!.high) }))
+  const points = drawn.flatMap((a) => {
+    const m = estimateMark(a.speedup!)
+    return m ? [{ arm: label(a), x: clamp(m.x), kind: m.kind }] : []
+  })
+  const detectable = arms.flatMap((a) => {
+    const x = a.verdict!.minimumDetectable.speedup
+    return x === null ? [] : [{ arm: label(a), x: clamp(x), side: 'speed-up' }, { arm: label(a), x: clamp(1 / x), side: 'slow-down' }]
+  })
+  const arrows = drawn.flatMap((a) => [
+    ...(a.speedup!.low === 0 ? [{ arm: label(a), x: floor, shape: 'triangle-left' }] : []),
+    ...(!Number.isFinite(a.speedup!.high) ? [{ arm: label(a), x: cap, shape: 'triangle-right' }] : []),
+  ])
+  const xScale = { type: 'log', domain: [floor, cap], nice: false }
+  const y = { field: 'arm', type: 'nominal', title: null, sort: arms.map(label), axis: { labelLimit: 480 } }
+  return {
+    name: 'forest',
+    title: 'forest plot: speed-up, interval, minimum detectable speed-up and verdict per arm',
+    spec: {
+      title: `${summary.suite}: speed-up over "${summary.baseline}" (line: CI; ◇: detectable at 80% power, speed-up and slow-down)`,
+      width: 420,
+      height: Math.max(80, 36 * arms.length),
+      layer: [
+        {
+          data: { values: rows },
+          mark: { type: 'rule', strokeWidth: 2 },
+          encoding: { y, x: { field: 'low', type: 'quantitative', scale: xScale, title: 'baseline steps / arm steps' }, x2: { field: 'high' } },
+        },
+        {
+          data: { values: points },
+          mark: { type: 'point', filled: true, size: 90 },
+          encoding: { y, x: { field: 'x', type: 'quantitative', scale: xScale }, shape: { field: 'kind', type: 'nominal', scale: SHAPES, title: 'estimate' } },
+        },
+        {
+          data: { values: detectable },
+          mark: { type: 'point', shape: 'diamond', filled: false, size: 70, color: 'gray' },
+          encoding: { y, x: { field: 'x', type: 'quantitative', scale: xScale } },
+        },
+        {
+          data: { values: arrows },
+          mark: { type: 'point', filled: false, size: 110, strokeWidth: 1.5 },
+          encoding: { y, x: { field: 'x', type: 'quantitative', scale: xScale }, shape: { field: 'shape', type: 'nominal', scale: null, legend: null } },
+        },
+        {
+          data: { values: [{ one: 1 }] },
+          mark: { type: 'rule', strokeDash: [4, 4], color: 'gray' },
+          encoding: { x: { field: 'one', type: 'quantitative' } },
+        },
+      ],
+    },
+  }
+}

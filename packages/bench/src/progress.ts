@@ -56,6 +56,9 @@ export class ProgressReporter {
       case 'tuned':
         this.print(`${e.suite}: tuned ${e.tuning.arm}: ${fmtTuning(e.tuning)}`)
         break
+      case 'pairs':
+        this.print(`${e.suite}: pairs: auto: ${e.choice.reason}`)
+        break
       case 'run-start':
         this.running.set(key(e.job), { label: `${e.job.kind === 'tune' ? `tune ${e.job.arm}[${fmtHyperparams(e.job.hp)}]` : e.job.arm}/s${e.job.seed}`, step: 0 })
         break

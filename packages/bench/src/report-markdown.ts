@@ -1,5 +1,6 @@
-import { fmtTarget, renderMarkdownExtras, renderMarkdownTable, renderTargetLevelsMarkdown, renderTuningMarkdown } from './format.js'
+import { fmtNoise, fmtTarget, renderBudgetMatchedMarkdown, renderMarkdownExtras, renderMarkdownTable, renderTargetLevelsMarkdown, renderTuningMarkdown } from './format.js'
 import { MIN_INFORMATIVE_PAIRS } from './paired-ratio.js'
+import { DETECTABLE_LIMIT } from './verdict.js'
 import type { RunRecord } from './records.js'
 import type { RunJob } from './run-one.js'
 import type { SuiteSummary } from './summary.js'
@@ -12,10 +13,19 @@ the target (resolution: the evaluation interval). A run that never meets it with
 pair's ratio (the arm missed: \`< baseline steps / budget\`; the baseline missed: \`> budget / arm
 steps\`), so a median that depends on such a pair is printed as a bound (\`< 0.42x\`, \`> 2.0x\`); a
 pair where neither reached carries no information and is left out. Fewer than ${MIN_INFORMATIVE_PAIRS} informative
-pairs print no ratio. The interval is the sign-test (order-statistic) confidence interval for the
-median ratio, exact for any distribution; below 6 pairs it cannot reach 95% and its real level is
-printed beside it. A CI that contains 1 means the bench cannot tell the arm from the baseline at this
-number of seeds. **P(faster)** is the share of seed pairs in which the arm needed fewer steps (ties
+pairs print no ratio. The **interval** column says which confidence interval a row uses. When every
+pair reached on both runs it is the Wilcoxon signed-rank interval on log ratios, with the
+Hodges–Lehmann estimate (median of the pairwise averages of log ratios): exact when the per-pair log
+ratio is symmetric, which paired seeds give when both arms' run-to-run noise has the same law; from 7
+pairs on it is narrower than the sign test's. With a censored or left-out pair it is the sign-test
+(order-statistic) interval for the median ratio, exact for any distribution, and the estimate is the
+median ratio. Below 6 pairs neither can reach 95% and the real level is printed beside it. A CI that contains 1 means the bench cannot tell the arm from the baseline at this
+number of seeds. The **verdict** follows from the interval and the **minimum detectable speed-up** X
+(the smallest true speed-up this test, at this row's pairs and its observed spread of per-pair log
+ratios, would have called faster with 80% power, from a seeded simulation): *faster* or *slower*
+when the interval excludes 1; otherwise *no difference detected (could have detected ≥ X)* when X ≤
+${DETECTABLE_LIMIT}x, else *inconclusive (could only detect ≥ X)*. X assumes no censoring; a row with
+censored pairs says so (its real X is larger). **P(faster)** is the share of seed pairs in which the arm needed fewer steps (ties
 count half). ms/step is training wall time per step, evaluation excluded; arms are interleaved per
 seed and every worker warms up first, so time columns compare arms under the same conditions.`
 
@@ -43,7 +53,9 @@ export function renderSuiteMarkdown(
     s.description,
     '',
     `- **Target**: ${fmtTarget(s)}`,
+    `- **Evaluation noise**: ${fmtNoise(s)}`,
     `- **Seeds**: ${s.seeds.length} paired (${s.seeds.join(', ')}); **max steps** ${s.maxSteps}; **evaluation every** ${s.evalEvery} steps`,
+    ...(s.pairsChoice ? [`- **Pairs**: auto: ${s.pairsChoice.reason}`] : []),
     `- **Backend**: ${[...new Set(s.arms.flatMap((a) => a.backends))].join(', ')}`,
     ...(s.cost ? [`- **Cost unit**: ${s.cost.name} = steps × ${s.cost.perStep}`] : []),
     '',
@@ -66,6 +78,16 @@ export function renderSuiteMarkdown(
             'The point with the lowest median steps-to-target wins (a run that misses counts as +∞; ties go to more runs reaching, then the better median best value, then grid order); the reported seeds ran at it. Arms without a grid ran at fixed settings.',
           '',
           renderTuningMarkdown(s),
+        ]
+      : []),
+    ...(s.budgetMatched.length
+      ? [
+          '## Budget-matched speed-ups',
+          '',
+          `Each budget is a complete run with its own schedule. Per seed pair, T* is the smallest budget at which the arm's final ${s.budgetMatched[0]?.metric} matches the baseline's final value at its budget, interpolated in log budget; the speed-up is T_baseline / T*. An arm whose smallest budget already matches gives a lower bound, one that never matches an upper bound.`,
+          '',
+          renderBudgetMatchedMarkdown(s),
+          '',
         ]
       : []),
     ...(s.targetLevels.length

@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { ConfigError, stepsToTarget, type BackendName } from '@converge/core'
 import { InProcessExecutor, type Executor } from './executor.js'
 import { jobKey, settingsKey, TUNING_SEED_BASE, type RunJob } from './job.js'
-import { marginPlot, metricPlot, renderSvg, speedupPlot } from './plots.js'
+import { forestPlot, marginPlot, metricPlot, renderSvg, speedupPlot } from './plots.js'
 import { appendRecord, readRecords, type RunRecord } from './records.js'
 import { renderSuiteMarkdown } from './report-markdown.js'
 import { writeSuiteHtml } from './html/write.js'
@@ -11,6 +11,8 @@ import { armConfigHash, type RunSettings } from './run-one.js'
 import { sourceHash as computeSourceHash } from './source-hash.js'
 import type { ArmSpec, BenchSize, BenchSuite, Hyperparams, SuitePlot } from '@converge/core/suite'
 import { summarise, type SuiteSummary } from './summary.js'
+import { budgetsOf, validateBudgets } from './budget-matched.js'
+import { choosePairs, DEFAULT_DETECT, pilotSpread, validatePairs, type PairsChoice } from './pairs-auto.js'
 import { chooseHyperparams, DEFAULT_TUNING_SEEDS, gridPoints, tuningTarget, validateTune, type ArmTuning } from './tuning.js'
 import type { Target } from '@converge/core'
 
@@ -22,6 +24,7 @@ export type BenchEvent =
   | { type: 'run-done'; job: RunJob; record: RunRecord; targetStep: number | null | undefined }
   | { type: 'run-failed'; job: RunJob; error: Error }
   | { type: 'tuned'; suite: string; tuning: ArmTuning }
+  | { type: 'pairs'; suite: string; choice: PairsChoice }
   | { type: 'suite-done'; suite: string; summary: SuiteSummary | null; outDir: string }
 
 export interface AblationOptions {
@@ -93,11 +96,15 @@ export interface SuitePlan {
   readonly tuningJobs: readonly RunJob[]
   /** Grid points per tuned arm. */
   readonly grids: ReadonlyMap<string, readonly Hyperparams[]>
+  /** `pairs: 'auto'` (and no --seeds): the effect to size for, the cap (`seeds`) and the pilot's tuning seeds; null otherwise. */
+  readonly autoPairs: { readonly effect: number; readonly cap: number; readonly pilotSeeds: number } | null
 }
 
-function settingsOf(suite: BenchSuite, options: AblationOptions): { settings: RunSettings; seeds: number; tuningSeeds: number; sizeArms: readonly string[] | undefined } {
+function settingsOf(suite: BenchSuite, options: AblationOptions): { settings: RunSettings; seeds: number; tuningSeeds: number; sizeArms: readonly string[] | undefined; autoPairs: SuitePlan['autoPairs'] } {
   const size = options.size ?? 'quick'
   const cfg = suite.sizes[size]
+  validatePairs(suite.name, size, cfg)
+  const tuningSeeds = cfg.tuningSeeds ?? DEFAULT_TUNING_SEEDS
   return {
     settings: {
       size,
@@ -108,8 +115,10 @@ function settingsOf(suite: BenchSuite, options: AblationOptions): { settings: Ru
       ...(cfg.stopAtTarget ? { stopAtTarget: true } : {}),
     },
     seeds: options.seeds ?? cfg.seeds,
-    tuningSeeds: cfg.tuningSeeds ?? DEFAULT_TUNING_SEEDS,
+    tuningSeeds,
     sizeArms: cfg.arms,
+    // --seeds names the pair count outright; the pilot needs at least 2 tuning seeds for a spread.
+    autoPairs: cfg.pairs === 'auto' && options.seeds === undefined ? { effect: cfg.detect ?? DEFAULT_DETECT, cap: cfg.seeds, pilotSeeds: Math.max(2, tuningSeeds) } : null,
   }
 }
 
@@ -154,7 +163,7 @@ export function checkpointFolder(j: Pick<RunJob, 'kind' | 'arm' | 'seed' | 'conf
  * the tuning seeds when another arm is tuned against a target derived from the baseline.
  */
 export function planSuite(suite: BenchSuite, options: AblationOptions): SuitePlan {
-  const { settings, seeds, tuningSeeds, sizeArms } = settingsOf(suite, options)
+  const { settings, seeds, tuningSeeds, sizeArms, autoPairs } = settingsOf(suite, options)
   const unknown = (options.arms ?? []).filter((a) => !suite.arms.some((x) => x.name === a))
   if (unknown.length) {
     throw new ConfigError(`suite "${suite.name}" has no arm ${unknown.map((a) => `"${a}"`).join(', ')} (arms: ${suite.arms.map((a) => a.name).join(', ')})`)
@@ -162,11 +171,16 @@ export function planSuite(suite: BenchSuite, options: AblationOptions): SuitePla
   // --arms wins over the size's own selection; without either, every arm.
   const wanted = new Set([suite.baseline, ...(options.arms ?? sizeArms ?? suite.arms.map((a) => a.name))])
   const arms = suite.arms.filter((a) => wanted.has(a.name))
-  for (const a of arms) validateTune(suite.name, a)
+  for (const a of arms) {
+    validateTune(suite.name, a)
+    validateBudgets(suite.name, a)
+  }
   const source = options.sourceHash ?? computeSourceHash(null)
   const tuned = arms.filter((a) => a.tune)
   const baseline = arms.find((a) => a.name === suite.baseline) as ArmSpec
-  const tuneArms = tuned.length && suite.target.kind === 'fromBaseline' && !baseline.tune ? [baseline, ...tuned] : tuned
+  // The baseline runs on the tuning seeds when the target comes from its tuning runs.
+  const baselineTunes = !baseline.tune && ((tuned.length && suite.target.kind === 'fromBaseline') || suite.target.kind === 'fromTuning')
+  const tuneArms = baselineTunes ? [baseline, ...tuned] : tuned
   const grids = new Map(tuneArms.map((a) => [a.name, gridPoints(a.tune)] as const))
   const tuningJobs: RunJob[] = []
   for (let i = 1; i <= tuningSeeds; i++) {
@@ -176,14 +190,20 @@ export function planSuite(suite: BenchSuite, options: AblationOptions): SuitePla
   }
   // Every reported arm is built once here too, so its options are checked before any run.
   for (const a of arms.filter((x) => !x.tune)) hashArm(suite, a, {}, settings)
-  return { settings, seeds, tuningSeeds: tuneArms.length ? tuningSeeds : 0, sourceHash: source, arms, tuningJobs, grids }
+  return { settings, seeds, tuningSeeds: tuneArms.length ? tuningSeeds : 0, sourceHash: source, arms, tuningJobs, grids, autoPairs }
 }
 
 /** The reported jobs at the chosen hyperparameters, interleaved per seed (seed 1: every arm, seed 2: …) so time columns compare arms under the same load. */
 export function planRuns(suite: BenchSuite, plan: SuitePlan, chosen: ReadonlyMap<string, Hyperparams>): RunJob[] {
   const jobs: RunJob[] = []
   for (let seed = 1; seed <= plan.seeds; seed++) {
-    for (const a of plan.arms) jobs.push(job(suite, a, 'run', seed, chosen.get(a.name) ?? {}, plan.settings, plan.sourceHash))
+    for (const a of plan.arms) {
+      jobs.push(job(suite, a, 'run', seed, chosen.get(a.name) ?? {}, plan.settings, plan.sourceHash))
+      // Budget-matched arms: one complete run per shorter budget (the run above is the full budget).
+      for (const budget of budgetsOf(a.budgetFractions ?? [], plan.settings.maxSteps, plan.settings.evalEvery)) {
+        jobs.push(job(suite, a, 'budget', seed, chosen.get(a.name) ?? {}, { ...plan.settings, maxSteps: budget }, plan.sourceHash))
+      }
+    }
   }
   return jobs
 }
@@ -317,16 +337,33 @@ export async function runAblation(suite: BenchSuite, options: AblationOptions = 
       for (const a of plan.arms) {
         const points = plan.grids.get(a.name)
         if (!points || !a.tune) continue
-        const t = chooseHyperparams(a, points, tuningRecords, tuningTargetInfo.target)
+        const t = chooseHyperparams(a, points, tuningRecords, tuningTargetInfo.target, suite.crossing ?? 'raw')
         chosen.set(a.name, t.chosen)
         tuning.push(t)
         emit({ type: 'tuned', suite: suite.name, tuning: t })
       }
     }
 
+    // 1b. pairs: 'auto': a pilot on the tuning seeds (every arm at its chosen settings) sizes the suite.
+    let pairsChoice: PairsChoice | null = null
+    let runPlan = plan
+    if (plan.autoPairs) {
+      const { effect, cap, pilotSeeds } = plan.autoPairs
+      const seedsOfPilot = Array.from({ length: pilotSeeds }, (_, i) => TUNING_SEED_BASE + 1 + i)
+      const pilotJobs = seedsOfPilot.flatMap((seed) => plan.arms.map((a) => job(suite, a, 'tune', seed, chosen.get(a.name) ?? {}, plan.settings, plan.sourceHash)))
+      const pilotDone = await execute(pilotJobs.filter((j) => !tuningDone.has(jobKey(j))), 'tuning', explicit)
+      if (signal?.aborted) return abortedOutcome([], tuningRecords)
+      const pilot = pilotJobs.map((j) => tuningDone.get(jobKey(j)) ?? pilotDone.get(jobKey(j))).filter((r): r is RunRecord => r !== undefined)
+      const pilotTarget = tuningTargetInfo?.target ?? tuningTarget(suite, pilot.filter((r) => r.arm === suite.baseline)).target
+      const { spread, pairs } = pilotSpread(pilot, suite.baseline, pilotTarget)
+      pairsChoice = choosePairs(spread, pairs, effect, cap, seedsOfPilot)
+      runPlan = { ...plan, seeds: pairsChoice.pairs }
+      emit({ type: 'pairs', suite: suite.name, choice: pairsChoice })
+    }
+
     // 2. Reported runs at the chosen hyperparameters.
-    const jobs = planRuns(suite, plan, chosen)
-    const done = await execute(jobs, 'runs', explicit)
+    const jobs = planRuns(suite, runPlan, chosen)
+    const done = await execute(jobs, 'runs', suite.target.kind === 'fromTuning' ? (tuningTargetInfo?.target ?? null) : explicit)
     const records = jobs.map((j) => done.get(jobKey(j))).filter((r): r is RunRecord => r !== undefined)
     if (signal?.aborted) return abortedOutcome(records, tuningRecords)
     removeEmptyCheckpointFolder(join(outDir, 'checkpoints'))
@@ -339,8 +376,12 @@ export async function runAblation(suite: BenchSuite, options: AblationOptions = 
         tuningTarget: tuningTargetInfo,
         tuningSeeds: plan.tuningSeeds,
         maxSteps: plan.settings.maxSteps,
+        pairsChoice,
+        ...(suite.target.kind === 'fromTuning' && tuningTargetInfo ? { target: tuningTargetInfo } : {}),
       })
-      const plots: SuitePlot[] = [metricPlot(summary, records), speedupPlot(summary), marginPlot(summary), ...(suite.plots?.(records) ?? [])]
+      // Plots of the metric read the full-budget runs (budget-matched runs have their own section).
+      const reported = records.filter((r) => r.kind === 'run')
+      const plots: SuitePlot[] = [metricPlot(summary, reported), speedupPlot(summary), forestPlot(summary), marginPlot(summary), ...(suite.plots?.(reported) ?? [])]
       const rendered: { name: string; title: string }[] = []
       if (options.plots ?? true) {
         for (const p of plots) {

@@ -5,13 +5,26 @@ import { pairBounds, speedupEstimate, type SpeedupEstimate } from './paired-rati
 import type { BenchSuite, Hyperparams } from '@converge/core/suite'
 import { targetFromBaseline } from './target.js'
 import type { ArmTuning } from './tuning.js'
+import { minimumDetectable } from './power.js'
+import { verdictOf, type Verdict } from './verdict.js'
+import type { PairsChoice } from './pairs-auto.js'
+import { budgetMatched, type BudgetMatched } from './budget-matched.js'
+import { consecutiveEvaluationNoise, crossingHistory, type CrossingRule } from './crossing.js'
 
 /** Steps-to-target of every arm at one target level (report: sensitivity to the target). */
 export interface TargetLevel {
   /** Distance of this target from the baseline's median best, as a multiple of the suite target's. */
   readonly gapScale: number
   readonly target: Target
-  readonly arms: readonly { readonly arm: string; readonly reached: number; readonly runs: number; readonly medianSteps: number | null; readonly speedup: SpeedupEstimate | null }[]
+  readonly arms: readonly {
+    readonly arm: string
+    readonly reached: number
+    readonly runs: number
+    readonly medianSteps: number | null
+    readonly speedup: SpeedupEstimate | null
+    /** Verdict word and minimum detectable speed-up at this target; null for the baseline. */
+    readonly verdict: Verdict | null
+  }[]
 }
 
 /** Target levels reported beside the suite's: twice as loose, the suite's, half and a quarter of its distance from the baseline's best. */
@@ -30,14 +43,29 @@ export interface ArmSummary {
   readonly medianSteps: number | null
   /** Hyperparameters the reported runs used ({} without a grid). */
   readonly hp: Hyperparams
-  /** Paired speed-up over the baseline (baseline steps / arm steps) with its sign-test CI; null for the baseline. */
+  /** Paired speed-up over the baseline (baseline steps / arm steps) with its CI (`speedup.method` says which); null for the baseline. */
   readonly speedup: SpeedupEstimate | null
+  /**
+   * Verdict word (faster / slower / no difference detected / inconclusive) with the minimum detectable
+   * speed-up it rests on (`verdict.minimumDetectable.speedup`); null for the baseline.
+   */
+  readonly verdict: Verdict | null
   /** Probability that the arm reaches the target in fewer steps than the baseline, over seed pairs. */
   readonly pFaster: number | null
   /** Median training wall time per step (ms), evaluation excluded. */
   readonly msPerStep: number
   /** Median training wall time until the target (ms); null when the median run did not reach it. */
   readonly medianTimeToTargetMs: number | null
+  /**
+   * With a smoothed crossing (`crossing: 'median3'`): the same numbers read from the raw first
+   * crossing, for comparison; null when the suite reads raw crossings.
+   */
+  readonly raw: {
+    readonly stepsBySeed: readonly (number | null)[]
+    readonly medianSteps: number | null
+    readonly speedup: SpeedupEstimate | null
+    readonly verdict: Verdict | null
+  } | null
   /** Medians of the numeric extras the arm collected. */
   readonly extras: Readonly<Record<string, number>>
   readonly backends: readonly string[]
@@ -64,6 +92,18 @@ export interface SuiteSummary {
   readonly tuningSeeds: number
   /** Steps-to-target at several target levels around the suite's (empty when the baseline's best does not pass the target). */
   readonly targetLevels: readonly TargetLevel[]
+  /** `pairs: 'auto'`: the pilot's spread and the pairs it chose; null when the size fixed the pairs. */
+  readonly pairsChoice: PairsChoice | null
+  /** Budget-matched speed-ups of the arms with `budgetFractions` (empty when none). */
+  readonly budgetMatched: readonly BudgetMatched[]
+  /** How crossings were read: 'raw' first evaluation, or 'median3' running median of 3 (raw also reported per arm). */
+  readonly crossing: CrossingRule
+  /**
+   * Evaluation noise of the target metric beside the target: median |difference| between consecutive
+   * evaluations over the second half of the baseline's runs (median over seeds), absolute and as a
+   * fraction of the target's distance from the baseline's median first evaluation.
+   */
+  readonly evaluationNoise: { readonly method: 'consecutive evaluations'; readonly value: number; readonly relativeToGap: number | null } | null
 }
 
 export interface SummariseOptions {
@@ -72,6 +112,10 @@ export interface SummariseOptions {
   readonly tuningSeeds?: number
   /** Step budget (default: the records'). */
   readonly maxSteps?: number
+  /** The target fixed on the tuning seeds (required for a `fromTuning` target). */
+  readonly target?: { readonly target: Target; readonly source: string }
+  /** How many pairs `pairs: 'auto'` chose, and why. */
+  readonly pairsChoice?: PairsChoice | null
 }
 
 const finiteOr = (x: number, fallback: number | null) => (Number.isFinite(x) ? x : fallback)
@@ -94,24 +138,34 @@ export function summarise(suite: BenchSuite, records: readonly RunRecord[], size
 
   let target: Target
   let targetSource: string
-  if (suite.target.kind === 'explicit') {
-    target = suite.target.target
+  const spec = suite.target
+  if (spec.kind === 'explicit') {
+    target = spec.target
     targetSource = 'explicit'
+  } else if (spec.kind === 'fromTuning') {
+    if (!options.target) throw new RangeError(`suite "${suite.name}": a target from the tuning seeds needs the baseline's tuning runs (summarise({ target }))`)
+    target = options.target.target
+    targetSource = options.target.source
   } else {
-    const derived = targetFromBaseline(baselineRuns.map((r) => r.result.history), metric, direction, suite.target.margin)
+    const derived = targetFromBaseline(baselineRuns.map((r) => r.result.history), metric, direction, spec.margin)
     target = { metric, direction, value: derived.value }
-    targetSource = `baseline "${suite.baseline}" median best ${derived.baselineMedianBest.toPrecision(5)}, loosened by ${suite.target.margin * 100}%`
+    targetSource = `baseline "${suite.baseline}" median best ${derived.baselineMedianBest.toPrecision(5)}, loosened by ${spec.margin * 100}%`
   }
 
-  const stepsAt = (t: Target) => (r: RunRecord) => (r.result.diverged ? null : stepsToTarget(r.result.history, t))
+  const crossing: CrossingRule = suite.crossing ?? 'raw'
+  const stepsUnder = (rule: CrossingRule) => (t: Target) => (r: RunRecord) =>
+    r.result.diverged ? null : stepsToTarget(crossingHistory(r.result.history, rule, t.metric, t.direction), t)
+  const stepsAt = stepsUnder(crossing)
   const stepsOf = stepsAt(target)
   const toInf = (s: number | null) => (s === null ? Number.POSITIVE_INFINITY : s)
   const runsOf = (name: string) => (byArm.get(name) ?? []).sort((x, y) => x.seed - y.seed)
-  /** Paired speed-up of an arm at a target: pairs by seed with the baseline. */
-  const pairedAt = (name: string, t: Target): SpeedupEstimate => {
-    const base = new Map(baselineRuns.map((r) => [r.seed, stepsAt(t)(r)]))
+  /** Paired speed-up of an arm at a target (pairs by seed with the baseline), with its verdict. */
+  const pairedAt = (name: string, t: Target, at = stepsAt): { speedup: SpeedupEstimate; verdict: Verdict } => {
+    const base = new Map(baselineRuns.map((r) => [r.seed, at(t)(r)]))
     const paired = runsOf(name).filter((r) => base.has(r.seed))
-    return speedupEstimate(pairBounds(paired.map((r) => base.get(r.seed) ?? null), paired.map(stepsAt(t)), maxSteps))
+    const bounds = pairBounds(paired.map((r) => base.get(r.seed) ?? null), paired.map(at(t)), maxSteps)
+    const speedup = speedupEstimate(bounds)
+    return { speedup, verdict: verdictOf(speedup, minimumDetectable(bounds, speedup.method)) }
   }
   const baselineBySeed = new Map(baselineRuns.map((r) => [r.seed, toInf(stepsOf(r))]))
   const armsRun = suite.arms.filter((a) => byArm.has(a.name))
@@ -124,6 +178,7 @@ export function summarise(suite: BenchSuite, records: readonly RunRecord[], size
     const base = paired.map((r) => baselineBySeed.get(r.seed) as number)
     const mine = paired.map((r) => toInf(stepsOf(r)))
     const isBaseline = a.name === suite.baseline
+    const vsBaseline = isBaseline ? null : pairedAt(a.name, target)
     const timeToTarget = runs.map((r) => {
       const s = stepsOf(r)
       return s === null ? Number.POSITIVE_INFINITY : (r.result.history.find((h) => h.step === s)?.trainMs ?? Number.NaN)
@@ -134,9 +189,12 @@ export function summarise(suite: BenchSuite, records: readonly RunRecord[], size
       const vals = runs.map((r) => r.extras[k]).filter((v): v is number => typeof v === 'number')
       if (vals.length) extras[k] = median(vals)
     }
+    const rawSteps = crossing === 'raw' ? null : runs.map(stepsUnder('raw')(target))
+    const rawVsBaseline = crossing === 'raw' || isBaseline ? null : pairedAt(a.name, target, stepsUnder('raw'))
     return {
       arm: a.name,
       description: a.description ?? '',
+      raw: rawSteps ? { stepsBySeed: rawSteps, medianSteps: finiteOr(median(rawSteps.map(toInf)), null), speedup: rawVsBaseline?.speedup ?? null, verdict: rawVsBaseline?.verdict ?? null } : null,
       hp: runs[0]?.hp ?? {},
       runs: runs.length,
       reached: steps.filter((s) => s !== null).length,
@@ -144,7 +202,8 @@ export function summarise(suite: BenchSuite, records: readonly RunRecord[], size
       stepsBySeed: steps,
       seeds: runs.map((r) => r.seed),
       medianSteps: finiteOr(median(inf), null),
-      speedup: isBaseline ? null : pairedAt(a.name, target),
+      speedup: vsBaseline?.speedup ?? null,
+      verdict: vsBaseline?.verdict ?? null,
       pFaster: isBaseline ? null : finiteOr(probabilityFaster(base, mine), null),
       msPerStep: median(runs.map((r) => r.result.trainMs / Math.max(1, r.result.steps))),
       medianTimeToTargetMs: finiteOr(median(timeToTarget), null),
@@ -152,6 +211,15 @@ export function summarise(suite: BenchSuite, records: readonly RunRecord[], size
       backends: [...new Set(runs.map((r) => `${r.backend.name}${r.backend.tunedWasm ? ' (tuned)' : ''}`))],
     }
   })
+
+  const noise = (): SuiteSummary['evaluationNoise'] => {
+    const values = baselineRuns.map((r) => consecutiveEvaluationNoise(r.result.history, metric)).filter(Number.isFinite)
+    if (!values.length) return null
+    const value = median(values)
+    const start = median(baselineRuns.map((r) => r.result.history.find((h) => typeof h.metrics[metric] === 'number')?.metrics[metric] ?? Number.NaN).filter(Number.isFinite))
+    const gap = Math.abs(start - target.value)
+    return { method: 'consecutive evaluations', value, relativeToGap: Number.isFinite(gap) && gap > 0 ? value / gap : null }
+  }
 
   // Target levels: the suite's target moved along its distance from the baseline's median best.
   const gap = baselineBest - target.value
@@ -167,12 +235,14 @@ export function summarise(suite: BenchSuite, records: readonly RunRecord[], size
           target: t,
           arms: armsRun.map((a) => {
             const st = runsOf(a.name).map(stepsAt(t))
+            const vs = a.name === suite.baseline ? null : pairedAt(a.name, t)
             return {
               arm: a.name,
               reached: st.filter((x) => x !== null).length,
               runs: st.length,
               medianSteps: finiteOr(median(st.map(toInf)), null),
-              speedup: a.name === suite.baseline ? null : pairedAt(a.name, t),
+              speedup: vs?.speedup ?? null,
+              verdict: vs?.verdict ?? null,
             }
           }),
         }
@@ -196,5 +266,11 @@ export function summarise(suite: BenchSuite, records: readonly RunRecord[], size
     tuningTarget: options.tuningTarget ?? null,
     tuningSeeds: options.tuningSeeds ?? 0,
     targetLevels,
+    pairsChoice: options.pairsChoice ?? null,
+    crossing,
+    evaluationNoise: noise(),
+    budgetMatched: armsRun
+      .filter((a) => a.budgetFractions && a.name !== suite.baseline)
+      .map((a) => budgetMatched(a.name, baselineRuns, records.filter((r) => r.arm === a.name && (r.kind === 'budget' || r.kind === 'run')), { metric, direction })),
   }
 }

@@ -3,6 +3,7 @@ import type { ArmSpec, BenchSuite, Hyperparams, TuneSpec } from '@converge/core/
 import type { RunRecord } from './records.js'
 import { median } from './stats.js'
 import { targetFromBaseline } from './target.js'
+import { crossingHistory, levelAt } from './crossing.js'
 
 /**
  * Tuning an arm (AlgoPerf's external-tuning rule): every point of the arm's grid runs on the
@@ -57,6 +58,12 @@ export interface ArmTuning {
   /** The hyperparameters the reported seeds ran at. */
   readonly chosen: Hyperparams
   readonly seeds: readonly number[]
+  /** The point each tuning seed alone would have chosen (same rule), in seed order. */
+  readonly perSeed: readonly { readonly seed: number; readonly chosen: Hyperparams }[]
+  /** True when every tuning seed alone picks the same point as their median does. */
+  readonly seedsAgree: boolean
+  /** Hyperparameters whose chosen value is the smallest or largest of a grid of 3 or more values: widen the grid. */
+  readonly atEdge: readonly { readonly key: string; readonly value: number; readonly side: 'lowest' | 'highest' }[]
   /** Cost of tuning this arm: runs, optimizer steps and training time summed over every tuning run. */
   readonly runs: number
   readonly steps: number
@@ -66,27 +73,46 @@ export interface ArmTuning {
 const hpKey = (hp: Hyperparams) => JSON.stringify(Object.entries(hp).sort(([a], [b]) => a.localeCompare(b)))
 
 /**
- * The target tuning runs are judged against: the suite's explicit target, or for a target derived
+ * The target tuning runs are judged against: the suite's explicit target; for a target derived
  * from the baseline, the same recipe applied to the baseline's tuning runs at its best grid point
- * (highest median best value on the tuning seeds), so that no reported seed influences tuning.
+ * (highest median best value on the tuning seeds); for `fromTuning`, the level the baseline reaches
+ * by `atFraction` of the budget (its best value up to that step under the suite's crossing rule,
+ * median over tuning seeds) at the grid point where that level is best. No reported seed
+ * influences tuning, and with `fromTuning` none sets the reported target either.
  */
 export function tuningTarget(suite: BenchSuite, baselineTuning: readonly RunRecord[]): { target: Target; source: string } {
-  if (suite.target.kind === 'explicit') return { target: suite.target.target, source: 'the suite target' }
+  const spec = suite.target
+  if (spec.kind === 'explicit') return { target: spec.target, source: 'the suite target' }
   if (baselineTuning.length === 0) throw new RangeError(`suite "${suite.name}": no completed tuning runs of the baseline "${suite.baseline}" to derive the tuning target from`)
   const first = baselineTuning[0] as RunRecord
-  const metric = suite.target.metric ?? first.result.taskTarget.metric
-  const direction = suite.target.direction ?? first.result.taskTarget.direction
+  const metric = spec.metric ?? first.result.taskTarget.metric
+  const direction = spec.direction ?? first.result.taskTarget.direction
   const byPoint = groupBy(baselineTuning, (r) => hpKey(r.hp))
+  const better = (a: number, b: number) => (direction === 'max' ? a > b : a < b)
+  if (spec.kind === 'fromTuning') {
+    const rule = suite.crossing ?? 'raw'
+    const atStep = spec.atFraction * first.maxSteps
+    let best: { value: number; seeds: number } | null = null
+    for (const runs of byPoint.values()) {
+      const value = median(runs.map((r) => (r.result.diverged ? Number.NaN : levelAt(r.result.history, rule, metric, direction, atStep))).filter(Number.isFinite))
+      if (Number.isFinite(value) && (!best || better(value, best.value))) best = { value, seeds: runs.length }
+    }
+    if (!best) throw new RangeError(`suite "${suite.name}": the baseline's tuning runs have no finite "${metric}" by step ${atStep} to set the target from`)
+    return {
+      target: { metric, direction, value: best.value },
+      source: `level the tuned baseline "${suite.baseline}" reaches by ${Math.round(spec.atFraction * 100)}% of its budget (step ${Math.round(atStep)}${rule === 'median3' ? ', running median of 3' : ''}), median over ${best.seeds} tuning seeds`,
+    }
+  }
   let best: { value: number; derived: ReturnType<typeof targetFromBaseline> } | null = null
   for (const runs of byPoint.values()) {
-    const derived = targetFromBaseline(runs.map((r) => r.result.history), metric, direction, suite.target.margin)
+    const derived = targetFromBaseline(runs.map((r) => r.result.history), metric, direction, spec.margin)
     const value = derived.baselineMedianBest
-    if (!best || (direction === 'max' ? value > best.value : value < best.value)) best = { value, derived }
+    if (!best || better(value, best.value)) best = { value, derived }
   }
   const d = (best as NonNullable<typeof best>).derived
   return {
     target: { metric, direction, value: d.value },
-    source: `baseline "${suite.baseline}" tuning runs, best grid point's median best ${d.baselineMedianBest.toPrecision(5)}, loosened by ${suite.target.margin * 100}%`,
+    source: `baseline "${suite.baseline}" tuning runs, best grid point's median best ${d.baselineMedianBest.toPrecision(5)}, loosened by ${spec.margin * 100}%`,
   }
 }
 
@@ -102,11 +128,11 @@ function groupBy<T>(items: readonly T[], key: (t: T) => string): Map<string, T[]
 }
 
 /** Scores every grid point of an arm on its tuning runs and picks one (rule: see the file comment). */
-export function chooseHyperparams(arm: ArmSpec, points: readonly Hyperparams[], records: readonly RunRecord[], target: Target): ArmTuning {
+export function chooseHyperparams(arm: ArmSpec, points: readonly Hyperparams[], records: readonly RunRecord[], target: Target, crossing: 'raw' | 'median3' = 'raw'): ArmTuning {
   const mine = records.filter((r) => r.arm === arm.name && r.kind === 'tune')
   const scored = points.map((hp): TuningPoint => {
     const runs = mine.filter((r) => hpKey(r.hp) === hpKey(hp)).sort((a, b) => a.seed - b.seed)
-    const steps = runs.map((r) => (r.result.diverged ? null : stepsToTarget(r.result.history, target)))
+    const steps = runs.map((r) => (r.result.diverged ? null : stepsToTarget(crossingHistory(r.result.history, crossing, target.metric, target.direction), target)))
     const med = median(steps.map((s) => s ?? Number.POSITIVE_INFINITY))
     const bests = runs.map((r) => (r.result.diverged ? Number.NaN : bestMetric(r.result.history, target.metric, target.direction)))
     const finiteBests = bests.filter(Number.isFinite)
@@ -128,14 +154,41 @@ export function chooseHyperparams(arm: ArmSpec, points: readonly Hyperparams[], 
     if (a.medianBest !== b.medianBest) return target.direction === 'max' ? a.medianBest > b.medianBest : a.medianBest < b.medianBest
     return false
   }
-  let chosen = scored[0] as TuningPoint
-  for (const p of scored.slice(1)) if (better(p, chosen)) chosen = p
+  const pick = (points: readonly TuningPoint[]) => {
+    let chosen = points[0] as TuningPoint
+    for (const p of points.slice(1)) if (better(p, chosen)) chosen = p
+    return chosen
+  }
+  const chosen = pick(scored)
+  const seeds = [...new Set(mine.map((r) => r.seed))].sort((a, b) => a - b)
+  // Each seed alone: the same rule on that seed's single run per point.
+  const perSeed = seeds.map((seed) => {
+    const single = scored.map((p): TuningPoint => {
+      const run = mine.find((r) => r.seed === seed && hpKey(r.hp) === hpKey(p.hp))
+      const steps = run && !run.result.diverged ? stepsToTarget(crossingHistory(run.result.history, crossing, target.metric, target.direction), target) : null
+      const worst = target.direction === 'max' ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY
+      const best = run && !run.result.diverged ? bestMetric(run.result.history, target.metric, target.direction) : worst
+      return { hp: p.hp, steps: [steps], reached: steps === null ? 0 : 1, medianSteps: steps, medianBest: Number.isFinite(best) ? best : worst }
+    })
+    return { seed, chosen: pick(single).hp }
+  })
+  const atEdge = Object.entries(arm.tune ?? {}).flatMap(([key, values]): ArmTuning['atEdge'] => {
+    if (values.length < 3) return []
+    const value = chosen.hp[key] as number
+    const sortedValues = [...values].sort((a, b) => a - b)
+    if (value === sortedValues[0]) return [{ key, value, side: 'lowest' }]
+    if (value === sortedValues[sortedValues.length - 1]) return [{ key, value, side: 'highest' }]
+    return []
+  })
   return {
     arm: arm.name,
     grid: arm.tune ?? null,
     points: scored,
+    perSeed,
+    seedsAgree: perSeed.every((p) => hpKey(p.chosen) === hpKey(chosen.hp)),
+    atEdge,
     chosen: chosen.hp,
-    seeds: [...new Set(mine.map((r) => r.seed))].sort((a, b) => a - b),
+    seeds,
     runs: mine.length,
     steps: mine.reduce((s, r) => s + r.result.steps, 0),
     trainMs: mine.reduce((s, r) => s + r.result.trainMs, 0),

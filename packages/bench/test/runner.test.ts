@@ -36,12 +36,20 @@ describe('runAblation', () => {
     // never reached: the ratio is an upper bound (baseline steps / budget), not 0x [0, 0]
     expect(sgd.speedup).toMatchObject({ estimateLow: 0, low: 0, n: 3, enough: true })
     expect(sgd.speedup!.estimateHigh).toBeGreaterThan(0)
+    // every pair's bound is strict (the arm took more than the budget), so the interval [0, x) lies below 1: slower,
+    // though with no pair where both reached there is no spread to size a detectable effect
+    expect(sgd.speedup!.method).toBe('sign-test')
+    expect(sgd.verdict).toMatchObject({ word: 'slower', minimumDetectable: { speedup: null, spreadPairs: 0, optimistic: true } })
+    expect(adam.verdict).toBeNull()
     expect(sgd.extras).toEqual({ stateBytes: 42 })
     expect(records.find((r) => r.arm === 'slow-sgd')!.extras.trace).toEqual([1, 2, 3])
-    for (const f of ['results.jsonl', 'report.md', 'summary.json', 'metric.svg', 'speedup.svg', 'target-levels.svg']) expect(existsSync(join(out, 'tiny', f))).toBe(true)
+    for (const f of ['results.jsonl', 'report.md', 'summary.json', 'metric.svg', 'speedup.svg', 'forest.svg', 'target-levels.svg']) expect(existsSync(join(out, 'tiny', f))).toBe(true)
     const report = readFileSync(join(out, 'tiny', 'report.md'), 'utf8')
     expect(report).toMatch(/\| slow-sgd \| 0\/3 \| not reached in 40 \| < 0\.\d+x \[0, /)
     expect(report).not.toMatch(/0x \[0, 0\]/)
+    expect(report).toMatch(/\| sign test \| slower \| unknown/)
+    const saved = JSON.parse(readFileSync(join(out, 'tiny', 'summary.json'), 'utf8'))
+    expect(JSON.stringify(saved)).toMatch(/"verdict":\{"word":"slower"/)
     expect(report).toMatch(/## Steps-to-target at other targets/)
     expect(readFileSync(join(out, 'tiny', 'speedup.svg'), 'utf8')).toMatch(/^<svg/)
     const rec = readRecords(join(out, 'tiny', 'results.jsonl'))[0]!

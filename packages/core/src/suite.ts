@@ -44,6 +44,14 @@ export interface ArmSpec {
    */
   task?(size: BenchSize): TaskDefinition
   /**
+   * Budget-matched comparison: fractions of the size's `maxSteps` (each in (0, 1)) at which the arm
+   * also runs, each a complete run with its own budget (schedule tricks read the run's `maxSteps`,
+   * so one config serves every budget). The report gives T_baseline / T*, T* the smallest budget at
+   * which the arm's final metric matches the baseline's final metric at `maxSteps` (interpolated in
+   * log budget), per seed pair, with an interval. The arm's run at `maxSteps` is the largest budget.
+   */
+  readonly budgetFractions?: readonly number[]
+  /**
    * Called after each run with the tricks it used; numbers become report columns (median over
    * seeds), arrays are kept in results.jsonl for plots.
    */
@@ -62,6 +70,15 @@ export interface SizeConfig {
    */
   readonly arms?: readonly string[]
   /**
+   * `'auto'`: a pilot on the tuning seeds (every arm at its chosen settings) measures the spread of
+   * per-pair log step-ratios, and the bench runs the fewest paired seeds (at least 6, at most
+   * `seeds`) at which a true `detect` speed-up would be detected with 80% power; the report says how
+   * many and why. Without it, `seeds` pairs run.
+   */
+  readonly pairs?: 'auto'
+  /** The speed-up `pairs: 'auto'` sizes the suite to detect (default 1.25, must be > 1). */
+  readonly detect?: number
+  /**
    * End each run at its first evaluation that meets the suite's target (AlgoPerf's rule), instead
    * of training to `maxSteps`: steps-to-target are the same, the compute is not spent past it.
    * Needs an `explicit` target (a target from the baseline is known only after the baseline ran);
@@ -78,6 +95,18 @@ export type TargetSpec =
       /** Relative loosening: max-metrics use best·(1 − margin), min-metrics best·(1 + margin). */
       readonly margin: number
       /** Metric and direction (default: the task's target metric and direction). */
+      readonly metric?: string
+      readonly direction?: 'min' | 'max'
+    }
+  | {
+      /**
+       * Fixed on the tuning seeds before any reported run: the level the tuned baseline reaches by
+       * `atFraction` of its budget (its best value up to that step, median over tuning seeds), so the
+       * baseline reaches it inside the budget and no reported seed sets its own bar.
+       */
+      readonly kind: 'fromTuning'
+      /** Fraction of `maxSteps` (0 < f ≤ 1), e.g. 0.65. */
+      readonly atFraction: number
       readonly metric?: string
       readonly direction?: 'min' | 'max'
     }
@@ -99,6 +128,12 @@ export interface BenchSuite {
   readonly baseline: string
   readonly sizes: Readonly<Record<BenchSize, SizeConfig>>
   readonly target: TargetSpec
+  /**
+   * How a run's crossing of the target is read: `'raw'` (default) the first evaluation that meets it;
+   * `'median3'` the first at which the running median of the last 3 evaluations meets it, for noisy
+   * metrics (one lucky evaluation does not count). With `'median3'` the raw crossing is reported too.
+   */
+  readonly crossing?: 'raw' | 'median3'
   /** A second cost unit reported beside steps (e.g. `{ name: 'rollouts', perStep: 128 }`). */
   readonly cost?: { readonly name: string; readonly perStep: number }
   /** Extra plots from the completed runs. */
