@@ -160,7 +160,7 @@ describe.skipIf(!executable)('bench HTML pages in Chromium', () => {
 
   it('a summary carrying verdict words and minimum detectable speed-ups draws them on the forest plot', async () => {
     const { tiny } = outcomes
-    const summary = { ...tiny.summary!, arms: tiny.summary!.arms.map((a) => (a.speedup ? { ...a, verdict: 'slower', minDetectableSpeedup: 1.7 } : a)) }
+    const summary = { ...tiny.summary!, arms: tiny.summary!.arms.map((a) => (a.speedup && a.verdict ? { ...a, verdict: { ...a.verdict, word: 'slower' as const, text: 'slower', minimumDetectable: { ...a.verdict.minimumDetectable, speedup: 1.7, logSpread: 0.2 } } } : a)) }
     writeSuiteHtml(join(out, 'tiny-verdicts'), summary as SuiteSummary, tiny.records, [], [])
     const { page, problems } = await open('tiny-verdicts/report.html')
     expect(await marks(page, 'forest', 'mds')).toBe(1)

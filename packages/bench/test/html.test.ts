@@ -26,11 +26,13 @@ afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true })
 })
 
-/** The summary with a verdict word and a minimum detectable speed-up on every non-baseline arm, as the bench may add them. */
+/** The summary with the verdict 'slower' and a minimum detectable speed-up of 1.7x on every non-baseline arm. */
 const withVerdicts = (s: SuiteSummary): SuiteSummary => ({
   ...s,
-  arms: s.arms.map((a) => (a.speedup ? ({ ...a, verdict: 'slower', minDetectableSpeedup: 1.7 } as ArmSummary) : a)),
+  arms: s.arms.map((a) => (a.speedup && a.verdict ? ({ ...a, verdict: { ...a.verdict, word: 'slower', text: 'slower', minimumDetectable: { ...a.verdict.minimumDetectable, speedup: 1.7, logSpread: 0.2 } } } as ArmSummary) : a)),
 })
+/** The summary without verdicts (as an older summary.json reads). */
+const withoutVerdicts = (s: SuiteSummary): SuiteSummary => ({ ...s, arms: s.arms.map((a) => ({ ...a, verdict: null })) })
 
 /** Vega-Lite's warnings while compiling a spec (an empty layer, a dropped channel, a bad field...). */
 function compileWarnings(spec: Record<string, unknown>): string[] {
@@ -71,7 +73,7 @@ describe('bench HTML pages (no browser)', () => {
     expect(m.pairs).toHaveLength(6)
     expect(m.pairs.filter((p) => p.censored).every((p) => p.arm === 'slow-sgd' && p.steps === 40)).toBe(true)
     const row = m.forest[0]!
-    expect(row).toMatchObject({ arm: 'slow-sgd', drawn: true, openLow: true, openHigh: false, verdict: null, minDetectable: null })
+    expect(row).toMatchObject({ arm: 'slow-sgd', drawn: true, openLow: true, openHigh: false, verdict: 'slower', minDetectable: null })
     expect(row.text).toBe(fmtSpeedup(tiny.summary!.arms[1]!.speedup))
     expect(row.estimate!.kind).toBe('upper bound (censored)')
     expect(row.low).toBe(m.forestDomain[0])
@@ -106,7 +108,7 @@ describe('bench HTML pages (no browser)', () => {
   })
 
   it('renders the verdict word and minimum detectable speed-up when the summary carries them, and leaves them out when not', () => {
-    const plain = suitePageModel(tiny.summary!, tiny.records)
+    const plain = suitePageModel(withoutVerdicts(tiny.summary!), tiny.records)
     const rich = suitePageModel(withVerdicts(tiny.summary!), tiny.records)
     expect(verdictOf(withVerdicts(tiny.summary!).arms[1]!)).toEqual({ verdict: 'slower', minDetectable: 1.7 })
     expect(rich.forest[0]).toMatchObject({ verdict: 'slower', minDetectable: 1.7 })

@@ -133,15 +133,12 @@ export interface SuitePageModel {
 }
 
 /**
- * The verdict word and minimum detectable speed-up of an arm, when the summary carries them; null
- * otherwise. Read in this one place so that a summary field added later reaches every chart and table.
+ * The verdict word and minimum detectable speed-up of an arm (null for the baseline, and for a
+ * detectable speed-up the row has no spread for). Read in this one place for every chart and table.
  */
 export function verdictOf(a: ArmSummary): { verdict: string | null; minDetectable: number | null } {
-  const fields = { ...(a.speedup as object | null), ...(a as object) } as Record<string, unknown>
-  const word = fields.verdict
-  const verdict = typeof word === 'string' ? word : word && typeof word === 'object' && typeof (word as { word?: unknown }).word === 'string' ? (word as { word: string }).word : null
-  const mds = fields.minDetectableSpeedup ?? fields.minimumDetectableSpeedup ?? fields.mds
-  return { verdict, minDetectable: typeof mds === 'number' && Number.isFinite(mds) && mds > 0 ? mds : null }
+  const mds = a.verdict?.minimumDetectable.speedup ?? null
+  return { verdict: a.verdict?.word ?? null, minDetectable: mds !== null && Number.isFinite(mds) && mds > 0 ? mds : null }
 }
 
 /** Where a speed-up estimate is drawn: a point, or a bound pointing the way it is open; null when it is undetermined. */
