@@ -33,6 +33,9 @@ export {
   type RoutingOptions,
   type AdamReason,
 } from './param-routing.js'
+export { makeDir, makeWritableDir } from './files/make-dir.js'
+export { checkTaskDefinition, targetSchema } from './task-checks.js'
+export { validateTricks } from './hooks/validate-tricks.js'
 export { ConvergeError, ConfigError, ContractError, BackendError, NonFiniteLossError } from './errors.js'
 
 // Checkpoints
