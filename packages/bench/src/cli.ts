@@ -7,10 +7,10 @@
  * rerunning the same command resumes).
  */
 import { availableParallelism } from 'node:os'
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync, writeSync, mkdirSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync, writeSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { BACKEND_NAMES, ConfigError, type BackendName } from '@converge/core'
+import { BACKEND_NAMES, ConfigError, makeDir, makeWritableDir, type BackendName } from '@converge/core'
 import { findConfigFile, loadConfig, selectSuites } from './config.js'
 import { WorkerPool, type Executor } from './executor.js'
 import { lockOutput, OutputLockedError } from './lock.js'
@@ -60,8 +60,9 @@ class UsageError extends Error {}
 
 function positiveInt(name: string, v: string | undefined): number | undefined {
   if (v === undefined) return undefined
-  const n = Number(v)
-  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`--${name}: got "${v}"; expected a positive integer`)
+  // Digits only: Number() would read "0x10" as 16 and "1e1" as 10.
+  const n = /^\d+$/.test(v.trim()) ? Number(v.trim()) : Number.NaN
+  if (!Number.isSafeInteger(n) || n <= 0) throw new UsageError(`--${name}: got "${v}"; expected a positive integer (digits only)`)
   return n
 }
 
@@ -159,8 +160,15 @@ export async function main(argv: string[]): Promise<number> {
     throw e
   }
 
+  const wanted = list('suite', values.suite)
+  const unknown = (wanted ?? []).filter((n) => !config.suites.some((s) => s.name === n))
+  if (unknown.length) {
+    console.error(`converge-bench: --suite: no suite named ${unknown.map((n) => `"${n}"`).join(', ')} (suites: ${config.suites.map((s) => s.name).join(', ')})`)
+    return 2
+  }
+
   if (values.list) {
-    for (const s of config.suites) {
+    for (const s of wanted ? config.suites.filter((x) => wanted.includes(x.name)) : config.suites) {
       console.log(`${s.name}${s.optIn ? ' (opt-in: runs only with --suite)' : ''}: ${s.description}`)
       const size = (c: BenchSuite['sizes']['quick']) => `${c.seeds} seeds x ${c.maxSteps} steps${c.arms ? ` (arms ${[s.baseline, ...c.arms.filter((a) => a !== s.baseline)].join(', ')})` : ''}`
       console.log(`  quick: ${size(s.sizes.quick)}; full: ${size(s.sizes.full)}`)
@@ -169,12 +177,6 @@ export async function main(argv: string[]): Promise<number> {
     return 0
   }
 
-  const wanted = list('suite', values.suite)
-  const unknown = (wanted ?? []).filter((n) => !config.suites.some((s) => s.name === n))
-  if (unknown.length) {
-    console.error(`converge-bench: --suite: no suite named ${unknown.map((n) => `"${n}"`).join(', ')} (suites: ${config.suites.map((s) => s.name).join(', ')})`)
-    return 2
-  }
   const suites = selectSuites(config.suites, wanted)
   if (suites.length === 0) {
     console.error(`converge-bench: every suite in ${configPath} is opt-in (${config.suites.map((s) => s.name).join(', ')}); name the ones to run with --suite`)
@@ -219,10 +221,11 @@ export async function main(argv: string[]): Promise<number> {
 
   let unlock: () => void
   try {
+    makeWritableDir(out, '--out')
     unlock = lockOutput(out)
   } catch (e) {
     console.error(`converge-bench: ${(e as Error).message}`)
-    return e instanceof OutputLockedError ? 2 : 1
+    return e instanceof OutputLockedError || e instanceof ConfigError ? 2 : 1
   }
 
   // Runs always go to worker processes, so this process stays responsive: Ctrl-C stops within a
@@ -259,7 +262,7 @@ export async function main(argv: string[]): Promise<number> {
       if (outcome.failures.length) status = 1
       if (outcome.summary) {
         console.log(`\n${renderConsole(outcome.summary)}\n  report: ${join(outcome.outDir, 'report.md')}\n`)
-        mkdirSync(outcome.outDir, { recursive: true })
+        makeDir(outcome.outDir, '--out')
         const extras = renderMarkdownExtras(outcome.summary, CONSOLE_EXTRA_COLUMNS)
         writeFileSync(
           join(outcome.outDir, 'table.md'),

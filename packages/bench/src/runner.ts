@@ -1,6 +1,6 @@
-import { mkdirSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs'
+import { readdirSync, rmdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { ConfigError, stepsToTarget, type BackendName } from '@converge/core'
+import { ConfigError, makeDir, stepsToTarget, type BackendName } from '@converge/core'
 import { InProcessExecutor, type Executor } from './executor.js'
 import { jobKey, settingsKey, TUNING_SEED_BASE, type RunJob } from './job.js'
 import { marginPlot, metricPlot, renderSvg, speedupPlot } from './plots.js'
@@ -10,6 +10,8 @@ import { armConfigHash, type RunSettings } from './run-one.js'
 import { sourceHash as computeSourceHash } from './source-hash.js'
 import type { ArmSpec, BenchSize, BenchSuite, Hyperparams, SuitePlot } from '@converge/core/suite'
 import { summarise, type SuiteSummary } from './summary.js'
+import { buildArm, checkSuiteFields } from './suite-checks.js'
+import { checkFolderName } from './names.js'
 import { chooseHyperparams, DEFAULT_TUNING_SEEDS, gridPoints, tuningTarget, validateTune, type ArmTuning } from './tuning.js'
 import type { Target } from '@converge/core'
 
@@ -113,6 +115,7 @@ function settingsOf(suite: BenchSuite, options: AblationOptions): { settings: Ru
 /** Builds an arm at `hp` and hashes its settings; a throwing trick or task factory is a config error. */
 function hashArm(suite: BenchSuite, arm: ArmSpec, hp: Hyperparams, settings: RunSettings): string {
   try {
+    buildArm(suite, arm, hp, settings.size)
     return armConfigHash(suite, arm, hp, settings)
   } catch (e) {
     const at = Object.keys(hp).length ? ` at ${JSON.stringify(hp)}` : ''
@@ -151,6 +154,7 @@ export function checkpointFolder(j: Pick<RunJob, 'kind' | 'arm' | 'seed' | 'conf
  * the tuning seeds when another arm is tuned against a target derived from the baseline.
  */
 export function planSuite(suite: BenchSuite, options: AblationOptions): SuitePlan {
+  checkSuiteFields(suite)
   const { settings, seeds, tuningSeeds, sizeArms } = settingsOf(suite, options)
   const unknown = (options.arms ?? []).filter((a) => !suite.arms.some((x) => x.name === a))
   if (unknown.length) {
@@ -201,7 +205,7 @@ const describeTarget = (t: Target) => `${t.metric} ${t.direction === 'max' ? '>=
 export async function runAblation(suite: BenchSuite, options: AblationOptions = {}): Promise<AblationOutcome> {
   const plan = planSuite(suite, options)
   const outDir = join(options.out ?? 'bench-results', suite.name)
-  mkdirSync(outDir, { recursive: true })
+  makeDir(outDir, 'out')
   const resultsPath = join(outDir, 'results.jsonl')
   const emit = options.onEvent ?? (() => {})
   const stored = options.fresh ? [] : readRecords(resultsPath, { dropCorrupt: options.dropCorrupt ?? false })
@@ -340,6 +344,7 @@ export async function runAblation(suite: BenchSuite, options: AblationOptions = 
       const rendered: { name: string; title: string }[] = []
       if (options.plots ?? true) {
         for (const p of plots) {
+          checkFolderName(`suite "${suite.name}", plot`, 'name', p.name) // a file under the suite's folder, never outside it
           writeFileSync(join(outDir, `${p.name}.svg`), await renderSvg(p.spec))
           rendered.push({ name: `${p.name}.svg`, title: p.title })
         }

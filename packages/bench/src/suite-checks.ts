@@ -1,0 +1,47 @@
+import { checkTaskDefinition, ConfigError, optimizerSpecSchema, parseOptions, validateTricks, type TaskDefinition, type Trick } from '@converge/core'
+import { z } from 'zod'
+import { armOptimizer, type ArmSpec, type BenchSize, type BenchSuite, type Hyperparams } from '@converge/core/suite'
+import { checkFolderName } from './names.js'
+
+const any = z.unknown().optional()
+/** The fields of a suite and of an arm (BenchSuite, ArmSpec): a misspelt one is an error, never ignored. */
+const suiteKeys = z.object({ name: any, description: any, task: any, arms: any, baseline: any, sizes: any, target: any, cost: any, plots: any, notes: any, optIn: any }).strict()
+const armKeys = z.object({ name: any, description: any, tricks: any, tune: any, optimizer: any, task: any, collect: any }).strict()
+
+/**
+ * Checks what a suite's fields are named, before anything reads them: its name and its arms' names
+ * are safe folder names (they become folders and file names under --out), and no key is unknown
+ * (`baselin`, `tunes`), with the nearest known name in the message.
+ */
+export function checkSuiteFields(s: BenchSuite): void {
+  checkFolderName(`suite ${JSON.stringify(s.name)}`, 'name', s.name)
+  parseOptions(suiteKeys, s, `suite "${s.name}"`)
+  for (const a of Array.isArray(s.arms) ? (s.arms as readonly ArmSpec[]) : []) {
+    if (!a || typeof a !== 'object') throw new ConfigError(`suite "${s.name}": every arm must be an object { name, tricks }`)
+    checkFolderName(`suite "${s.name}", arm ${JSON.stringify(a.name)}`, 'name', a.name)
+    parseOptions(armKeys, a, `suite "${s.name}", arm "${a.name}"`)
+  }
+}
+
+/** An arm built at `hp` for planning: its task, tricks and optimizer, each checked. */
+export interface BuiltArm {
+  readonly task: TaskDefinition
+  readonly tricks: Trick[]
+}
+
+/**
+ * Builds an arm at hyperparameters `hp` and checks every part as a run would, so that a bad value
+ * fails at planning (before the baseline runs): the task definition (`arm.task` or the suite's),
+ * what `tricks(hp)` returns (an array of valid tricks with unique names), and the optimizer spec.
+ * Errors name the part (`task`, `tricks`, `optimizer`); the caller prefixes suite and arm.
+ */
+export function buildArm(suite: BenchSuite, arm: ArmSpec, hp: Hyperparams, size: BenchSize): BuiltArm {
+  const task: unknown = (arm.task ?? suite.task)(size)
+  checkTaskDefinition(task, arm.task ? 'task (the arm\'s)' : 'task')
+  const tricks: unknown = arm.tricks(hp)
+  if (!Array.isArray(tricks)) throw new ConfigError(`tricks: tricks(hp) returned ${tricks === null ? 'null' : typeof tricks === 'object' ? 'an object' : typeof tricks}; expected an array of tricks (return [] for none, [t] for one)`)
+  validateTricks(tricks)
+  const optimizer = armOptimizer(arm, hp)
+  if (optimizer !== undefined) parseOptions(optimizerSpecSchema, optimizer, 'optimizer')
+  return { task, tricks: tricks as Trick[] }
+}
