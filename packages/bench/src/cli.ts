@@ -3,7 +3,7 @@
  *
  * Exit codes: 0 every run completed and every suite was summarised; 1 some runs failed (crashed)
  * or a suite could not be summarised; 2 usage or configuration error, a corrupt results file, a
- * locked output folder or a backend that cannot start; 130 interrupted (completed runs are kept;
+ * locked output folder, a backend that cannot start or a queue's Redis unreachable for --queue-wait seconds; 130 interrupted (completed runs are kept;
  * rerunning the same command resumes).
  */
 import { availableParallelism } from 'node:os'
@@ -42,6 +42,8 @@ Usage: converge-bench [options]          (in this repository: pnpm bench [option
   --queue <url>        run through a Redis queue (redis://host:port[/db]) on \`converge-bench worker\`
                        processes, on this or other machines, instead of local workers; see
                        docs/scale-out.md and \`converge-bench worker --help\`
+  --queue-wait <s>     with --queue: give up (exit 2) when Redis stays unreachable this long
+                       (default 60)
   --out <dir>          output folder (default: bench-results); one subfolder per suite
   --fresh              ignore cached results: run every job again
   --drop-corrupt-lines move unreadable lines of results.jsonl to results.jsonl.corrupt and go on
@@ -54,7 +56,8 @@ same folder skips runs completed under the same settings and source code, so an 
 resumes where it stopped; runs made with other code are rerun.
 
 Exit codes: 0 ok; 1 a run failed or a suite could not be summarised; 2 usage or config error,
-corrupt results, output folder in use, backend cannot start; 130 interrupted.`
+corrupt results, output folder in use, backend cannot start, Redis (--queue) unreachable for
+--queue-wait seconds; 130 interrupted.`
 
 class UsageError extends Error {}
 
@@ -104,6 +107,7 @@ export async function main(argv: string[]): Promise<number> {
         'stock-wasm': { type: 'boolean' },
         jobs: { type: 'string' },
         queue: { type: 'string' },
+        'queue-wait': { type: 'string' },
         out: { type: 'string' },
         config: { type: 'string' },
         fresh: { type: 'boolean' },
@@ -132,6 +136,7 @@ export async function main(argv: string[]): Promise<number> {
   let jobs: number
   let backend: BackendName
   let queue: QueueAddress | null = null
+  let queueWait: number | undefined
   try {
     if (values.quick && values.full) throw new UsageError('--quick and --full exclude each other')
     size = values.full ? 'full' : 'quick'
@@ -145,6 +150,8 @@ export async function main(argv: string[]): Promise<number> {
       if (values.jobs !== undefined) throw new UsageError('--jobs and --queue exclude each other: with a queue, each worker sets its own --jobs')
       queue = (await import('./queue/connection.js')).parseQueueUrl(values.queue)
     }
+    queueWait = positiveInt('queue-wait', values['queue-wait'])
+    if (queueWait !== undefined && !queue) throw new UsageError('--queue-wait needs --queue')
     list('suite', values.suite)
     list('arms', values.arms)
     if (values.out !== undefined && existsSync(resolve(values.out)) && !statSync(resolve(values.out)).isDirectory()) {
@@ -230,7 +237,7 @@ export async function main(argv: string[]): Promise<number> {
 
   // Runs always go to worker processes, so this process stays responsive: Ctrl-C stops within a
   // moment whatever a run is doing, and nothing finished after it is recorded.
-  const executor: Executor = queue ? await queueExecutor(queue) : new WorkerPool(jobs, configPath)
+  const executor: Executor = queue ? await queueExecutor(queue, queueWait) : new WorkerPool(jobs, configPath)
   const progress = new ProgressReporter()
   const abort = new AbortController()
   const onSignal = () => {
@@ -284,6 +291,10 @@ export async function main(argv: string[]): Promise<number> {
       console.error(`converge-bench: ${configPath}: ${err.message}`)
       return 2
     }
+    if (err.name === 'QueueUnavailableError') {
+      console.error(`converge-bench: ${err.message}`)
+      return 2
+    }
     if (err.name === 'BackendError') {
       console.error(`converge-bench: ${err.message}\nStopped at the first run: every run would fail the same way. Pick another --backend.`)
       return 2
@@ -303,11 +314,13 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 /** The coordinator's executor: runs go onto the queue at `address`, records come back from workers. */
-async function queueExecutor(address: QueueAddress): Promise<Executor> {
+async function queueExecutor(address: QueueAddress, waitSeconds: number | undefined): Promise<Executor> {
   const { QueueExecutor } = await import('./queue/queue-executor.js')
   const { codeRevision } = await import('./queue/revision.js')
   return new QueueExecutor(address, {
     revision: codeRevision(),
+    onRedis: (line) => console.error(`converge-bench: ${line}`),
+    ...(waitSeconds ? { redisGiveUpMs: waitSeconds * 1000 } : {}),
     onNoWorkers: () =>
       console.error(`converge-bench: no worker is connected to ${address.display} yet; start one with: converge-bench worker --queue ${address.display}`),
   })

@@ -73,7 +73,7 @@ export interface AblationOutcome {
 }
 
 /** Errors that stop the whole bench at once rather than fail one run. */
-const FATAL_ERRORS = new Set(['BackendError', 'ConfigError'])
+const FATAL_ERRORS = new Set(['BackendError', 'ConfigError', 'QueueUnavailableError'])
 
 /** The metric the suite's target reads, when known before any run. */
 function targetMetric(suite: BenchSuite, taskMetric: string): string {

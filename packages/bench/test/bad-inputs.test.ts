@@ -60,6 +60,8 @@ const rows: Row[] = [
   ['--seeds 1e1', null, ['--seeds', '1e1'], /--seeds: got "1e1"; expected a positive integer/],
   ['--max-steps 2.0', null, ['--max-steps', '2.0'], /--max-steps: got "2\.0"/],
   ['--jobs " "', null, ['--jobs', ' '], /--jobs: got " "/],
+  ['--queue-wait without --queue', null, ['--queue-wait', '5'], /--queue-wait needs --queue/],
+  ['--queue-wait 0x5', null, ['--queue', 'redis://127.0.0.1:1', '--queue-wait', '0x5'], /--queue-wait: got "0x5"/],
   ['--list --suite nosuch', null, ['--list', '--suite', 'nosuch'], /--suite: no suite named "nosuch" \(suites: tiny, tiny-tuned\)/],
   ['--out /sys/nosuch', null, ['--out', '/sys/converge-nosuch'], /--out: cannot use \/sys\/converge-nosuch as a folder/],
   ['--out /proc/nosuch', null, ['--out', '/proc/converge-nosuch/out'], /--out: cannot use \/proc\/converge-nosuch\/out as a folder: \/proc does not allow new folders/],
@@ -71,7 +73,7 @@ describe('bench bad inputs: exit 2 before any run, naming the suite/arm and the 
     const config = body === null ? join(import.meta.dirname, 'fixtures', 'tiny.config.ts') : join(root, 'bench.config.ts')
     if (body !== null) writeFileSync(config, body.replaceAll('FIXTURE', JSON.stringify(fixtureSuite)).replaceAll('CORE', JSON.stringify(core)))
     const out = join(root, 'out')
-    const code = await main(['--config', config, '--out', out, '--backend', 'cpu', '--jobs', '1', ...args])
+    const code = await main(['--config', config, '--out', out, '--backend', 'cpu', ...(args.includes('--queue') ? [] : ['--jobs', '1']), ...args])
     const text = errors.join('\n')
     expect(code, text).toBe(2)
     expect(text).toMatch(names)
