@@ -20,6 +20,7 @@ import { CONSOLE_EXTRA_COLUMNS, fmtTarget, renderConsole, renderMarkdownExtras, 
 import { ProgressReporter } from './progress.js'
 import type { QueueAddress } from './queue/connection.js'
 import { planSuite, runAblation } from './runner.js'
+import { checkArmCapabilities } from './suite-checks.js'
 import type { BenchSize, BenchSuite } from '@converge/core/suite'
 
 const HELP = `converge-bench: ablations with tuned arms, paired seeds, steps-to-target, CIs, reports and plots
@@ -220,7 +221,10 @@ export async function main(argv: string[]): Promise<number> {
   let source: string
   try {
     source = sourceHash(configPath)
-    for (const { suite, arms: a } of selected) planSuite(suite, { ...common, ...(a ? { arms: a } : {}), sourceHash: source })
+    for (const { suite, arms: a } of selected) {
+      const plan = planSuite(suite, { ...common, ...(a ? { arms: a } : {}), sourceHash: source })
+      await checkArmCapabilities(suite, plan.arms, size, plan.grids)
+    }
   } catch (e) {
     console.error(`converge-bench: ${configPath}: ${(e as Error).message}`)
     return 2

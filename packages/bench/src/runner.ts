@@ -10,7 +10,7 @@ import { armConfigHash, type RunSettings } from './run-one.js'
 import { sourceHash as computeSourceHash } from './source-hash.js'
 import type { ArmSpec, BenchSize, BenchSuite, Hyperparams, SuitePlot } from '@converge/core/suite'
 import { summarise, type SuiteSummary } from './summary.js'
-import { buildArm, checkSuiteFields } from './suite-checks.js'
+import { buildArm, checkArmCapabilities, checkSuiteFields } from './suite-checks.js'
 import { checkFolderName } from './names.js'
 import { chooseHyperparams, DEFAULT_TUNING_SEEDS, gridPoints, tuningTarget, validateTune, type ArmTuning } from './tuning.js'
 import type { Target } from '@converge/core'
@@ -204,6 +204,7 @@ const describeTarget = (t: Target) => `${t.metric} ${t.direction === 'max' ? '>=
  */
 export async function runAblation(suite: BenchSuite, options: AblationOptions = {}): Promise<AblationOutcome> {
   const plan = planSuite(suite, options)
+  await checkArmCapabilities(suite, plan.arms, plan.settings.size, plan.grids)
   const outDir = join(options.out ?? 'bench-results', suite.name)
   makeDir(outDir, 'out')
   const resultsPath = join(outDir, 'results.jsonl')

@@ -1,4 +1,4 @@
-import { checkTaskDefinition, ConfigError, optimizerSpecSchema, parseOptions, validateTricks, type TaskDefinition, type Trick } from '@converge/core'
+import { checkRequiredCapabilities, checkTaskDefinition, ConfigError, optimizerSpecSchema, parseOptions, taskCapabilities, validateTricks, type TaskDefinition, type Trick } from '@converge/core'
 import { z } from 'zod'
 import { armOptimizer, type ArmSpec, type BenchSize, type BenchSuite, type Hyperparams } from '@converge/core/suite'
 import { checkFolderName } from './names.js'
@@ -44,4 +44,32 @@ export function buildArm(suite: BenchSuite, arm: ArmSpec, hp: Hyperparams, size:
   const optimizer = armOptimizer(arm, hp)
   if (optimizer !== undefined) parseOptions(optimizerSpecSchema, optimizer, 'optimizer')
   return { task, tricks: tricks as Trick[] }
+}
+
+/**
+ * Refuses, at planning, an arm whose tricks require a capability its task does not provide (a run
+ * would fail at its start, every seed alike). Creates one instance per distinct task (by name and
+ * options) among the arms whose tricks require any capability; tuned arms are built at their first
+ * grid point (the tricks' `requires` does not depend on the hyperparameters).
+ */
+export async function checkArmCapabilities(suite: BenchSuite, arms: readonly ArmSpec[], size: BenchSize, grids: ReadonlyMap<string, readonly Hyperparams[]>): Promise<void> {
+  const provided = new Map<string, Promise<string[]>>()
+  for (const arm of arms) {
+    const where = `suite "${suite.name}", arm "${arm.name}"`
+    const { task, tricks } = buildArm(suite, arm, grids.get(arm.name)?.[0] ?? {}, size)
+    if (!tricks.some((t) => t.requires?.length)) continue
+    const key = JSON.stringify([task.name, task.options])
+    if (!provided.has(key)) provided.set(key, taskCapabilities(task))
+    let caps: string[]
+    try {
+      caps = await (provided.get(key) as Promise<string[]>)
+    } catch (e) {
+      throw new ConfigError(`${where}: creating task "${task.name}" failed: ${(e as Error).message}`)
+    }
+    try {
+      checkRequiredCapabilities(tricks, task.name, caps)
+    } catch (e) {
+      throw new ConfigError(`${where}: ${(e as Error).message}`)
+    }
+  }
 }

@@ -53,6 +53,7 @@ const rows: Row[] = [
   ['tricks returning one trick, not an array', arm(`tricks: () => gradClip({ maxNorm: 1 })`), [], /arm "bad": building the arm failed: tricks: tricks\(hp\) returned an object; expected an array/],
   ['two tricks with one name', arm(`tricks: () => [gradClip({ maxNorm: 1 }), gradClip({ maxNorm: 2 })]`), [], /arm "bad": building the arm failed: two tricks are named "grad-clip"/],
   ['a trick with onStep (not a hook)', arm(`tricks: () => [{ name: 't', onStep: () => {} }]`), [], /arm "bad": building the arm failed: trick "t": "onStep" is not a hook/],
+  ['a trick requiring a capability the task lacks', arm(`tricks: () => [{ name: 'needs-rewards', requires: ['rewards'] }]`), [], /suite "tiny", arm "bad": trick "needs-rewards" requires capability "rewards", which task "synthetic-classification" does not provide \(it provides: hiddenStates\)/],
   // config syntax
   ['a config syntax error', `export default { suites: [\n  { name: 'x' oops } ] }\n`, [], /the config failed to load: syntax error at line 2, column \d+: Expected/],
   // command line
