@@ -129,6 +129,7 @@ export class QueueExecutor implements Executor {
     }
     if (!existing) await this.enqueue(job)
     let lastProgress = -1
+    let emptyReads = 0
     for (;;) {
       if (this.closed) throw new Error(`queue closed while waiting for ${id}`)
       const bull: Job<QueuedRun, QueuedResult> | undefined = await this.guard(this.queue.getJob(id))
@@ -138,9 +139,16 @@ export class QueueExecutor implements Executor {
         continue
       }
       const state = await this.guard(bull.getState())
-      if (state === 'completed') return bull.returnvalue
-      if (state === 'failed') {
-        throw new Error(`${job.suite}/${job.arm}/seed ${job.seed} failed after ${bull.attemptsMade} attempt(s) on the queue: ${bull.failedReason}`)
+      if (state === 'completed' || state === 'failed') {
+        // `bull` may have been read just before the run ended (its returnvalue still null): read
+        // the job again for the result, else a finished run would be recorded as a crash.
+        const done = await this.guard(this.queue.getJob(id))
+        if (state === 'completed' && done?.returnvalue) return done.returnvalue
+        if (state === 'failed' && done) {
+          throw new Error(`${job.suite}/${job.arm}/seed ${job.seed} failed after ${done.attemptsMade} attempt(s) on the queue: ${done.failedReason}`)
+        }
+        if (done && ++emptyReads > 3) throw new Error(`${job.suite}/${job.arm}/seed ${job.seed} completed on the queue without a record (job ${id})`)
+        continue
       }
       if (typeof bull.progress === 'number' && bull.progress !== lastProgress) {
         lastProgress = bull.progress
