@@ -112,10 +112,18 @@ function settingsOf(suite: BenchSuite, options: AblationOptions): { settings: Ru
   }
 }
 
+const checkedArms = new WeakMap<ArmSpec, Set<string>>()
+
 /** Builds an arm at `hp` and hashes its settings; a throwing trick or task factory is a config error. */
 function hashArm(suite: BenchSuite, arm: ArmSpec, hp: Hyperparams, settings: RunSettings): string {
   try {
-    buildArm(suite, arm, hp, settings.size)
+    // Checked once per arm, size and grid point (hashArm runs for every job).
+    const key = `${settings.size}:${JSON.stringify(hp)}`
+    const done = checkedArms.get(arm) ?? new Set<string>()
+    if (!done.has(key)) {
+      buildArm(suite, arm, hp, settings.size)
+      checkedArms.set(arm, done.add(key))
+    }
     return armConfigHash(suite, arm, hp, settings)
   } catch (e) {
     const at = Object.keys(hp).length ? ` at ${JSON.stringify(hp)}` : ''
