@@ -3,14 +3,14 @@
  *
  * Exit codes: 0 every run completed and every suite was summarised; 1 some runs failed (crashed)
  * or a suite could not be summarised; 2 usage or configuration error, a corrupt results file, a
- * locked output folder or a backend that cannot start; 130 interrupted (completed runs are kept;
+ * locked output folder, a backend that cannot start or a queue's Redis unreachable for --queue-wait seconds; 130 interrupted (completed runs are kept;
  * rerunning the same command resumes).
  */
 import { availableParallelism } from 'node:os'
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync, writeSync, mkdirSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync, writeSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { BACKEND_NAMES, ConfigError, nearestName, type BackendName } from '@converge/core'
+import { BACKEND_NAMES, ConfigError, makeDir, makeWritableDir, nearestName, type BackendName } from '@converge/core'
 import { findConfigFile, loadConfig, selectSuites } from './config.js'
 import { WorkerPool, type Executor } from './executor.js'
 import { lockOutput, OutputLockedError } from './lock.js'
@@ -21,6 +21,7 @@ import { ProgressReporter } from './progress.js'
 import type { QueueAddress } from './queue/connection.js'
 import { planSuite, runAblation } from './runner.js'
 import { writeIndexPage } from './html/index-page.js'
+import { checkArmCapabilities } from './suite-checks.js'
 import type { BenchSize, BenchSuite } from '@converge/core/suite'
 
 const HELP = `converge-bench: ablations with tuned arms, paired seeds, steps-to-target, CIs, reports and plots
@@ -43,6 +44,8 @@ Usage: converge-bench [options]          (in this repository: pnpm bench [option
   --queue <url>        run through a Redis queue (redis://host:port[/db]) on \`converge-bench worker\`
                        processes, on this or other machines, instead of local workers; see
                        docs/scale-out.md and \`converge-bench worker --help\`
+  --queue-wait <s>     with --queue: give up (exit 2) when Redis stays unreachable this long
+                       (default 60)
   --out <dir>          output folder (default: bench-results); one subfolder per suite
   --fresh              ignore cached results: run every job again
   --drop-corrupt-lines move unreadable lines of results.jsonl to results.jsonl.corrupt and go on
@@ -56,14 +59,16 @@ same folder skips runs completed under the same settings and source code, so an 
 resumes where it stopped; runs made with other code are rerun.
 
 Exit codes: 0 ok; 1 a run failed or a suite could not be summarised; 2 usage or config error,
-corrupt results, output folder in use, backend cannot start; 130 interrupted.`
+corrupt results, output folder in use, backend cannot start, Redis (--queue) unreachable for
+--queue-wait seconds; 130 interrupted.`
 
 class UsageError extends Error {}
 
 function positiveInt(name: string, v: string | undefined): number | undefined {
   if (v === undefined) return undefined
-  const n = Number(v)
-  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`--${name}: got "${v}"; expected a positive integer`)
+  // Digits only: Number() would read "0x10" as 16 and "1e1" as 10.
+  const n = /^\d+$/.test(v.trim()) ? Number(v.trim()) : Number.NaN
+  if (!Number.isSafeInteger(n) || n <= 0) throw new UsageError(`--${name}: got "${v}"; expected a positive integer (digits only)`)
   return n
 }
 
@@ -97,6 +102,7 @@ const CLI_OPTIONS = {
   'stock-wasm': { type: 'boolean' },
   jobs: { type: 'string' },
   queue: { type: 'string' },
+  'queue-wait': { type: 'string' },
   out: { type: 'string' },
   config: { type: 'string' },
   fresh: { type: 'boolean' },
@@ -144,6 +150,7 @@ export async function main(argv: string[]): Promise<number> {
   let jobs: number
   let backend: BackendName
   let queue: QueueAddress | null = null
+  let queueWait: number | undefined
   try {
     if (values.quick && values.full) throw new UsageError('--quick and --full exclude each other')
     size = values.full ? 'full' : 'quick'
@@ -157,6 +164,8 @@ export async function main(argv: string[]): Promise<number> {
       if (values.jobs !== undefined) throw new UsageError('--jobs and --queue exclude each other: with a queue, each worker sets its own --jobs')
       queue = (await import('./queue/connection.js')).parseQueueUrl(values.queue)
     }
+    queueWait = positiveInt('queue-wait', values['queue-wait'])
+    if (queueWait !== undefined && !queue) throw new UsageError('--queue-wait needs --queue')
     list('suite', values.suite)
     list('arms', values.arms)
     if (values.out !== undefined && existsSync(resolve(values.out)) && !statSync(resolve(values.out)).isDirectory()) {
@@ -172,8 +181,15 @@ export async function main(argv: string[]): Promise<number> {
     throw e
   }
 
+  const wanted = list('suite', values.suite)
+  const unknown = (wanted ?? []).filter((n) => !config.suites.some((s) => s.name === n))
+  if (unknown.length) {
+    console.error(`converge-bench: --suite: no suite named ${unknown.map((n) => `"${n}"`).join(', ')} (suites: ${config.suites.map((s) => s.name).join(', ')})`)
+    return 2
+  }
+
   if (values.list) {
-    for (const s of config.suites) {
+    for (const s of wanted ? config.suites.filter((x) => wanted.includes(x.name)) : config.suites) {
       console.log(`${s.name}${s.optIn ? ' (opt-in: runs only with --suite)' : ''}: ${s.description}`)
       const size = (c: BenchSuite['sizes']['quick']) => `${c.seeds} seeds x ${c.maxSteps} steps${c.arms ? ` (arms ${[s.baseline, ...c.arms.filter((a) => a !== s.baseline)].join(', ')})` : ''}`
       console.log(`  quick: ${size(s.sizes.quick)}; full: ${size(s.sizes.full)}`)
@@ -182,12 +198,6 @@ export async function main(argv: string[]): Promise<number> {
     return 0
   }
 
-  const wanted = list('suite', values.suite)
-  const unknown = (wanted ?? []).filter((n) => !config.suites.some((s) => s.name === n))
-  if (unknown.length) {
-    console.error(`converge-bench: --suite: no suite named ${unknown.map((n) => `"${n}"`).join(', ')} (suites: ${config.suites.map((s) => s.name).join(', ')})`)
-    return 2
-  }
   const suites = selectSuites(config.suites, wanted)
   if (suites.length === 0) {
     console.error(`converge-bench: every suite in ${configPath} is opt-in (${config.suites.map((s) => s.name).join(', ')}); name the ones to run with --suite`)
@@ -224,7 +234,10 @@ export async function main(argv: string[]): Promise<number> {
   let source: string
   try {
     source = sourceHash(configPath)
-    for (const { suite, arms: a } of selected) planSuite(suite, { ...common, ...(a ? { arms: a } : {}), sourceHash: source })
+    for (const { suite, arms: a } of selected) {
+      const plan = planSuite(suite, { ...common, ...(a ? { arms: a } : {}), sourceHash: source })
+      await checkArmCapabilities(suite, plan.arms, size, plan.grids)
+    }
   } catch (e) {
     console.error(`converge-bench: ${configPath}: ${(e as Error).message}`)
     return 2
@@ -232,15 +245,16 @@ export async function main(argv: string[]): Promise<number> {
 
   let unlock: () => void
   try {
+    makeWritableDir(out, '--out')
     unlock = lockOutput(out)
   } catch (e) {
     console.error(`converge-bench: ${(e as Error).message}`)
-    return e instanceof OutputLockedError ? 2 : 1
+    return e instanceof OutputLockedError || e instanceof ConfigError ? 2 : 1
   }
 
   // Runs always go to worker processes, so this process stays responsive: Ctrl-C stops within a
   // moment whatever a run is doing, and nothing finished after it is recorded.
-  const executor: Executor = queue ? await queueExecutor(queue) : new WorkerPool(jobs, configPath)
+  const executor: Executor = queue ? await queueExecutor(queue, queueWait) : new WorkerPool(jobs, configPath)
   const progress = new ProgressReporter()
   // index.html lists the suites still to finish and reloads itself until none is: a long run can be watched.
   const order = config.suites.map((x) => x.name)
@@ -279,7 +293,7 @@ export async function main(argv: string[]): Promise<number> {
       if (outcome.failures.length) status = 1
       if (outcome.summary) {
         console.log(`\n${renderConsole(outcome.summary)}\n  report: ${join(outcome.outDir, 'report.md')}\n`)
-        mkdirSync(outcome.outDir, { recursive: true })
+        makeDir(outcome.outDir, '--out')
         const extras = renderMarkdownExtras(outcome.summary, CONSOLE_EXTRA_COLUMNS)
         writeFileSync(
           join(outcome.outDir, 'table.md'),
@@ -299,6 +313,10 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (err.name === 'ConfigError') {
       console.error(`converge-bench: ${configPath}: ${err.message}`)
+      return 2
+    }
+    if (err.name === 'QueueUnavailableError') {
+      console.error(`converge-bench: ${err.message}`)
       return 2
     }
     if (err.name === 'BackendError') {
@@ -321,11 +339,13 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 /** The coordinator's executor: runs go onto the queue at `address`, records come back from workers. */
-async function queueExecutor(address: QueueAddress): Promise<Executor> {
+async function queueExecutor(address: QueueAddress, waitSeconds: number | undefined): Promise<Executor> {
   const { QueueExecutor } = await import('./queue/queue-executor.js')
   const { codeRevision } = await import('./queue/revision.js')
   return new QueueExecutor(address, {
     revision: codeRevision(),
+    onRedis: (line) => console.error(`converge-bench: ${line}`),
+    ...(waitSeconds ? { redisGiveUpMs: waitSeconds * 1000 } : {}),
     onNoWorkers: () =>
       console.error(`converge-bench: no worker is connected to ${address.display} yet; start one with: converge-bench worker --queue ${address.display}`),
   })

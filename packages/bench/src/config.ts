@@ -1,8 +1,9 @@
 import { existsSync, statSync } from 'node:fs'
-import { resolve } from 'node:path'
+import { basename, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { ConfigError } from '@converge/core'
 import type { ArmSpec, BenchSuite } from '@converge/core/suite'
+import { checkSuiteFields } from './suite-checks.js'
 
 /** The bench's configuration: the suites a `converge-bench` invocation can run. */
 export interface BenchConfig {
@@ -43,6 +44,7 @@ const isPositiveInt = (v: unknown) => typeof v === 'number' && Number.isInteger(
 
 /** Checks one suite's shape; the messages name the suite and the field. */
 function checkSuite(s: BenchSuite): void {
+  checkSuiteFields(s)
   const where = `suite "${s.name}"`
   if (typeof s.task !== 'function') throw new ConfigError(`${where}: task must be a function (size) => TaskDefinition`)
   if (!Array.isArray(s.arms) || s.arms.length === 0) throw new ConfigError(`${where}: has no arms; give at least the baseline arm`)
@@ -83,6 +85,23 @@ function checkSuite(s: BenchSuite): void {
 }
 
 /**
+ * What went wrong loading a config, in one line, with the line and column of a syntax error:
+ * tsx's esbuild writes `file:line:col: ERROR: …`, vite's oxc a framed `[ file:line:col ]`, a plain
+ * SyntaxError keeps the line only in its stack.
+ */
+function describeLoadError(err: Error, path: string): string {
+  const text = err.message.replace(/\x1b\[[0-9;]*m/g, '')
+  const lines = text.split('\n').map((l) => l.trim()).filter((l) => l && !/^at /.test(l))
+  const file = basename(path).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+  const pos = text.match(new RegExp(`${file}:(\\d+):(\\d+)`)) ?? err.stack?.match(new RegExp(`${file}:(\\d+)()`))
+  const what = (lines.find((l) => !/^Transform failed/.test(l)) ?? err.message)
+    .replace(new RegExp(`^.*${file}:\\d+:\\d+:\\s*`), '')
+    .replace(/^(ERROR: |\[PARSE_ERROR\] )/, '')
+  if (pos && /Transform|Syntax/.test(`${err.name} ${text}`)) return `syntax error at line ${pos[1]}${pos[2] ? `, column ${pos[2]}` : ''}: ${what}`
+  return `${err.name === 'Error' ? '' : `${err.name}: `}${what}`
+}
+
+/**
  * Imports a config file and checks its shape (suite names unique, arms, baselines, sizes,
  * targets). Every problem, including a config that fails to import or throws while loading, is
  * a ConfigError whose message starts with the file's path.
@@ -92,11 +111,11 @@ export async function loadConfig(path: string): Promise<BenchConfig> {
   try {
     mod = (await import(pathToFileURL(path).href)) as { default?: BenchConfig }
   } catch (e) {
-    const err = e as Error
-    throw new ConfigError(`${path}: the config failed to load: ${err.name === 'Error' ? '' : `${err.name}: `}${err.message.split('\n')[0]}`)
+    throw new ConfigError(`${path}: the config failed to load: ${describeLoadError(e as Error, path)}`)
   }
   const config = mod.default
   if (!config || !Array.isArray(config.suites)) throw new ConfigError(`${path}: the default export must be defineBenchConfig({ suites: [...] })`)
+  if (config.suites.length === 0) throw new ConfigError(`${path}: suites is empty; list at least one suite in defineBenchConfig({ suites: [...] })`)
   const names = new Set<string>()
   try {
     for (const s of config.suites as readonly BenchSuite[]) {

@@ -1,6 +1,6 @@
-import { mkdirSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs'
+import { readdirSync, rmdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { ConfigError, stepsToTarget, type BackendName } from '@converge/core'
+import { ConfigError, makeDir, stepsToTarget, type BackendName } from '@converge/core'
 import { InProcessExecutor, type Executor } from './executor.js'
 import { jobKey, settingsKey, TUNING_SEED_BASE, type RunJob } from './job.js'
 import { forestPlot, marginPlot, metricPlot, renderSvg, speedupPlot } from './plots.js'
@@ -13,6 +13,8 @@ import type { ArmSpec, BenchSize, BenchSuite, Hyperparams, SuitePlot } from '@co
 import { summarise, type SuiteSummary } from './summary.js'
 import { budgetsOf, validateBudgets } from './budget-matched.js'
 import { choosePairs, DEFAULT_DETECT, pilotSpread, validatePairs, type PairsChoice } from './pairs-auto.js'
+import { buildArm, checkArmCapabilities, checkSuiteFields } from './suite-checks.js'
+import { checkFolderName } from './names.js'
 import { chooseHyperparams, DEFAULT_TUNING_SEEDS, gridPoints, tuningTarget, validateTune, type ArmTuning } from './tuning.js'
 import type { Target } from '@converge/core'
 
@@ -77,7 +79,7 @@ export interface AblationOutcome {
 }
 
 /** Errors that stop the whole bench at once rather than fail one run. */
-const FATAL_ERRORS = new Set(['BackendError', 'ConfigError'])
+const FATAL_ERRORS = new Set(['BackendError', 'ConfigError', 'QueueUnavailableError'])
 
 /** The metric the suite's target reads, when known before any run. */
 function targetMetric(suite: BenchSuite, taskMetric: string): string {
@@ -122,9 +124,18 @@ function settingsOf(suite: BenchSuite, options: AblationOptions): { settings: Ru
   }
 }
 
+const checkedArms = new WeakMap<ArmSpec, Set<string>>()
+
 /** Builds an arm at `hp` and hashes its settings; a throwing trick or task factory is a config error. */
 function hashArm(suite: BenchSuite, arm: ArmSpec, hp: Hyperparams, settings: RunSettings): string {
   try {
+    // Checked once per arm, size and grid point (hashArm runs for every job).
+    const key = `${settings.size}:${JSON.stringify(hp)}`
+    const done = checkedArms.get(arm) ?? new Set<string>()
+    if (!done.has(key)) {
+      buildArm(suite, arm, hp, settings.size)
+      checkedArms.set(arm, done.add(key))
+    }
     return armConfigHash(suite, arm, hp, settings)
   } catch (e) {
     const at = Object.keys(hp).length ? ` at ${JSON.stringify(hp)}` : ''
@@ -163,6 +174,7 @@ export function checkpointFolder(j: Pick<RunJob, 'kind' | 'arm' | 'seed' | 'conf
  * the tuning seeds when another arm is tuned against a target derived from the baseline.
  */
 export function planSuite(suite: BenchSuite, options: AblationOptions): SuitePlan {
+  checkSuiteFields(suite)
   const { settings, seeds, tuningSeeds, sizeArms, autoPairs } = settingsOf(suite, options)
   const unknown = (options.arms ?? []).filter((a) => !suite.arms.some((x) => x.name === a))
   if (unknown.length) {
@@ -224,8 +236,9 @@ const describeTarget = (t: Target) => `${t.metric} ${t.direction === 'max' ? '>=
  */
 export async function runAblation(suite: BenchSuite, options: AblationOptions = {}): Promise<AblationOutcome> {
   const plan = planSuite(suite, options)
+  await checkArmCapabilities(suite, plan.arms, plan.settings.size, plan.grids)
   const outDir = join(options.out ?? 'bench-results', suite.name)
-  mkdirSync(outDir, { recursive: true })
+  makeDir(outDir, 'out')
   const resultsPath = join(outDir, 'results.jsonl')
   const emit = options.onEvent ?? (() => {})
   const stored = options.fresh ? [] : readRecords(resultsPath, { dropCorrupt: options.dropCorrupt ?? false })
@@ -385,6 +398,7 @@ export async function runAblation(suite: BenchSuite, options: AblationOptions = 
       const rendered: { name: string; title: string }[] = []
       if (options.plots ?? true) {
         for (const p of plots) {
+          checkFolderName(`suite "${suite.name}", plot`, 'name', p.name) // a file under the suite's folder, never outside it
           writeFileSync(join(outDir, `${p.name}.svg`), await renderSvg(p.spec))
           rendered.push({ name: `${p.name}.svg`, title: p.title })
         }

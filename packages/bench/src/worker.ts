@@ -12,7 +12,23 @@ if (!configPath || !process.send) {
   console.error('converge-bench worker: run by the bench, not directly')
   process.exit(2)
 }
-const send = (m: unknown) => process.send!(m)
+/**
+ * The parent is gone (a SIGKILLed bench or queue worker): exit at once, writing nothing. A run
+ * keeps the event loop busy, so the IPC 'disconnect' may never be seen; a changed parent pid is
+ * (the process was re-parented). Writing an error instead would block on a stderr pipe that
+ * nobody reads any more and leave an orphan.
+ */
+const parentPid = process.ppid
+const quit = () => process.exit(0)
+const parentGone = () => !process.connected || process.ppid !== parentPid
+const send = (m: unknown) => {
+  if (parentGone()) quit()
+  process.send!(m, undefined, {}, (err) => {
+    if (err) quit() // EPIPE: the parent died between the check and the write
+  })
+}
+process.on('disconnect', quit)
+for (const stream of [process.stdout, process.stderr]) stream.on('error', quit)
 // The parent handles Ctrl-C and kills this process; a terminal's SIGINT must not kill it first.
 process.on('SIGINT', () => {})
 const config = await loadConfig(configPath)
@@ -22,6 +38,7 @@ let lastProgress = 0
 process.on('message', (m: { type: 'run'; job: RunJob } | { type: 'exit' }) => {
   if (m.type === 'exit') process.exit(0) // also ends backends that keep the event loop alive
   run(m.job, (step) => {
+    if (parentGone()) quit()
     const now = Date.now()
     if (now - lastProgress > 250) {
       lastProgress = now
@@ -32,5 +49,4 @@ process.on('message', (m: { type: 'run'; job: RunJob } | { type: 'exit' }) => {
     (e: Error) => send({ type: 'error', name: e.name, message: e.message, stack: e.stack }),
   )
 })
-process.on('disconnect', () => process.exit(0))
 send({ type: 'ready' })

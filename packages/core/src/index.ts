@@ -33,6 +33,10 @@ export {
   type RoutingOptions,
   type AdamReason,
 } from './param-routing.js'
+export { makeDir, makeWritableDir } from './files/make-dir.js'
+export { checkTaskDefinition, targetSchema } from './task-checks.js'
+export { taskCapabilities, checkRequiredCapabilities } from './task-capabilities.js'
+export { validateTricks } from './hooks/validate-tricks.js'
 export { ConvergeError, ConfigError, ContractError, BackendError, NonFiniteLossError } from './errors.js'
 
 // Checkpoints

@@ -4,6 +4,7 @@ import { wasmAdamIfTuned } from './backends/wasm-adam.js'
 import { WebgpuAdamOptimizer } from './backends/webgpu-adam.js'
 import { parseOptions } from './parse-options.js'
 
+/** Each branch is strict: `momentum` on sgd or `lr` for `learningRate` is an error, never dropped. */
 export const optimizerSpecSchema = z.discriminatedUnion('name', [
   z.object({
     name: z.literal('adam'),
@@ -11,20 +12,20 @@ export const optimizerSpecSchema = z.discriminatedUnion('name', [
     beta1: z.number().min(0).lt(1).default(0.9),
     beta2: z.number().min(0).lt(1).default(0.999),
     epsilon: z.number().positive().default(1e-8),
-  }),
-  z.object({ name: z.literal('sgd'), learningRate: z.number().positive() }),
+  }).strict(),
+  z.object({ name: z.literal('sgd'), learningRate: z.number().positive() }).strict(),
   z.object({
     name: z.literal('momentum'),
     learningRate: z.number().positive(),
     momentum: z.number().min(0).lt(1).default(0.9),
     nesterov: z.boolean().default(false),
-  }),
+  }).strict(),
   z.object({
     name: z.literal('rmsprop'),
     learningRate: z.number().positive(),
     decay: z.number().min(0).lt(1).default(0.9),
     epsilon: z.number().positive().default(1e-8),
-  }),
+  }).strict(),
 ])
 
 /** A built-in optimizer and its hyper-parameters. */
@@ -44,10 +45,24 @@ export function createOptimizer(spec: OptimizerSpec): tf.Optimizer {
     case 'sgd':
       return tf.train.sgd(s.learningRate)
     case 'momentum':
-      return tf.train.momentum(s.learningRate, s.momentum, s.nesterov)
+      return freeSgdScalarOnDispose(tf.train.momentum(s.learningRate, s.momentum, s.nesterov))
     case 'rmsprop':
       return tf.train.rmsprop(s.learningRate, s.decay, 0, s.epsilon)
   }
+}
+
+/**
+ * tfjs's MomentumOptimizer.dispose frees its own scalars but not the `-learningRate` scalar `c` of
+ * its SGD base class: one tensor leaked per optimizer built. Frees it too.
+ */
+function freeSgdScalarOnDispose(optimizer: tf.MomentumOptimizer): tf.MomentumOptimizer {
+  const dispose = optimizer.dispose.bind(optimizer)
+  optimizer.dispose = () => {
+    dispose()
+    const base = optimizer as unknown as { c?: tf.Tensor }
+    if (base.c && !base.c.isDisposed) base.c.dispose()
+  }
+  return optimizer
 }
 
 /**

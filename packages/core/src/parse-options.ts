@@ -12,16 +12,29 @@ function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
 }
 
 interface SchemaInternals {
-  _zod?: { def?: { type?: string; shape?: Record<string, unknown>; innerType?: unknown; in?: unknown; element?: unknown } }
+  _zod?: {
+    def?: { type?: string; shape?: Record<string, unknown>; innerType?: unknown; in?: unknown; element?: unknown; options?: unknown[]; discriminator?: string }
+  }
+}
+
+/** The branch of a discriminated union that `value`'s discriminator names. */
+function unionBranch(def: NonNullable<NonNullable<SchemaInternals['_zod']>['def']>, value: unknown): SchemaInternals | undefined {
+  const key = def.discriminator
+  const tag = key && value && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined
+  return (def.options as SchemaInternals[]).find((o) => {
+    const lit = (o._zod?.def?.shape?.[key ?? ''] as { _zod?: { def?: { values?: unknown[] } } } | undefined)?._zod?.def?.values
+    return lit?.includes(tag)
+  })
 }
 
 /** The keys an object schema allows at `path`, looking through defaults, optionals and pipes; null if unknown. */
-function allowedKeysAt(schema: unknown, path: readonly PropertyKey[]): string[] | null {
+function allowedKeysAt(schema: unknown, path: readonly PropertyKey[], root: unknown): string[] | null {
   let s = schema as SchemaInternals | undefined
   let i = 0
   while (s?._zod?.def) {
     const def = s._zod.def
     if (def.innerType) s = def.innerType as SchemaInternals
+    else if (def.type === 'union' && def.discriminator && def.options) s = unionBranch(def, valueAt(root, path.slice(0, i)))
     else if (def.type === 'pipe' && def.in) s = def.in as SchemaInternals
     else if (def.type === 'object' && def.shape) {
       if (i === path.length) return Object.keys(def.shape)
@@ -41,7 +54,8 @@ export function closest(key: string, candidates: readonly string[]): string | nu
   let bestScore = Infinity
   for (const c of candidates) {
     const cl = c.toLowerCase()
-    const score = cl === lower ? 0 : cl.startsWith(lower) || lower.startsWith(cl) ? 1 : distance(cl, lower)
+    const initials = c.replace(/(^.|[A-Z])[a-z0-9]*/g, '$1').toLowerCase() // learningRate -> lr
+    const score = cl === lower || initials === lower ? 0 : cl.startsWith(lower) || lower.startsWith(cl) ? 1 : distance(cl, lower)
     if (score < bestScore) [best, bestScore] = [c, score]
   }
   return bestScore <= Math.max(2, Math.floor(key.length / 4)) ? best : null
@@ -69,7 +83,7 @@ export function parseOptions<S extends z.ZodType>(schema: S, value: unknown, wha
   const lines = result.error.issues.map((issue) => {
     const field = issue.path.length ? issue.path.map(String).join('.') : '(options)'
     if (issue.code === 'unrecognized_keys') {
-      const allowed = allowedKeysAt(schema, issue.path) ?? []
+      const allowed = allowedKeysAt(schema, issue.path, value) ?? []
       const named = issue.keys.map((k) => {
         const near = closest(k, allowed)
         return near ? `"${k}" (did you mean "${near}"?)` : `"${k}"`

@@ -107,6 +107,13 @@ describe('checkpoint files', () => {
     await expect(train(options({ resume: true, optimizer: { name: 'sgd', learningRate: 0.1 } }))).rejects.toThrow(/optimizer: .*adam.* → .*sgd/)
   })
 
+  it('names the changed task option itself, however long the options are', async () => {
+    await interrupted(9)
+    const err = await train(options({ resume: true, task: smallTask({ trainSize: 128, evalSize: 64 }) })).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(CheckpointError)
+    expect((err as Error).message).toMatch(/other settings \(task\.options\.trainSize: 64 → 128\)/)
+  })
+
   it('refuses another format version', async () => {
     await interrupted(5)
     const m = path.join(newest(), 'manifest.json')

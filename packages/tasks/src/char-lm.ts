@@ -39,6 +39,8 @@ export const charLmOptionsSchema = z
   })
   .strict()
   .refine((o) => o.contextLength >= o.sourceOrder, { message: 'contextLength must be at least sourceOrder', path: ['contextLength'] })
+  .refine((o) => o.trainChars >= o.contextLength, { message: 'trainChars must be at least contextLength (one context window)', path: ['trainChars'] })
+  .refine((o) => o.evalChars >= o.contextLength, { message: 'evalChars must be at least contextLength (one context window)', path: ['evalChars'] })
 
 export type CharLmOptions = z.input<typeof charLmOptionsSchema>
 type Resolved = z.output<typeof charLmOptionsSchema>

@@ -134,7 +134,14 @@ export async function runWorker(options: WorkerCommandOptions, log: (line: strin
   worker.on('failed', (bull, err) => {
     if (bull) log(`worker: ${bull.data.job.suite}/${bull.data.job.arm}/seed ${bull.data.job.seed} failed: ${err.message}`)
   })
-  worker.on('error', (err) => log(`worker: ${err.message}`))
+  // A worker waits for Redis as long as it takes, saying so once per outage, not once per retry.
+  let lastError: string | null = null
+  worker.on('error', (err) => {
+    if (err.message !== lastError) log(`worker: ${err.message}${/ECONNREFUSED|ENOTFOUND|ETIMEDOUT|ECONNRESET/.test(err.message) ? `; waiting for Redis at ${address.display}` : ''}`)
+    lastError = err.message
+  })
+  worker.on('ready', () => (lastError = null))
+  worker.on('active', () => (lastError = null))
   log(`worker: ready, ${options.jobs} job(s) at a time on ${address.display}, revision ${revision}, config ${options.configPath}`)
 
   return new Promise<number>((resolve) => {

@@ -4,6 +4,7 @@ import * as path from 'node:path'
 import type * as tf from '@tensorflow/tfjs'
 import type { TensorRecord } from './codec.js'
 import { CheckpointError } from './errors.js'
+import { makeDir } from '../files/make-dir.js'
 
 /** The on-disk format's name and version; a checkpoint of another version is refused, never guessed at. */
 export const CHECKPOINT_FORMAT = 'converge-checkpoint'
@@ -91,7 +92,7 @@ export function writeCheckpoint(
   tensors: readonly TensorRecord[],
   keep: number,
 ): string {
-  fs.mkdirSync(dir, { recursive: true })
+  makeDir(dir, 'checkpoint.dir')
   const entries: TensorEntry[] = []
   let offset = 0
   for (const t of tensors) {

@@ -44,12 +44,31 @@ export function settingsHash(settings: Record<string, unknown>): string {
   return createHash('sha256').update(JSON.stringify(settings)).digest('hex')
 }
 
-/** The top-level settings that differ, as `name: saved → now`, for an error message. */
-export function settingsDiff(saved: Record<string, unknown>, now: Record<string, unknown>): string[] {
-  const keys = [...new Set([...Object.keys(saved), ...Object.keys(now)])]
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
+
+/** Dotted paths of the leaves that differ (`task.options.trainSize`), descending into objects and same-length arrays. */
+function differingPaths(saved: unknown, now: unknown, path: string, out: { path: string; saved: unknown; now: unknown }[]): void {
+  if (JSON.stringify(saved) === JSON.stringify(now)) return
+  const nest = (k: string | number) => (path ? `${path}.${k}` : String(k))
+  // Objects of another kind (an adam spec → an sgd spec) are shown whole.
+  if (isRecord(saved) && isRecord(now) && saved.name === now.name) {
+    for (const k of [...new Set([...Object.keys(saved), ...Object.keys(now)])]) differingPaths(saved[k], now[k], nest(k), out)
+  } else if (Array.isArray(saved) && Array.isArray(now) && saved.length === now.length) {
+    saved.forEach((v, i) => differingPaths(v, now[i], nest(i), out))
+  } else out.push({ path: path || '(settings)', saved, now })
+}
+
+/**
+ * The settings that differ, one per changed value with its full path, as `path: saved → now`
+ * (e.g. `task.options.trainSize: 1024 → 2048`), for an error message; at most `limit` of them.
+ */
+export function settingsDiff(saved: Record<string, unknown>, now: Record<string, unknown>, limit = 8): string[] {
   const short = (v: unknown) => {
     const s = JSON.stringify(v) ?? 'undefined'
     return s.length > 120 ? `${s.slice(0, 117)}...` : s
   }
-  return keys.filter((k) => JSON.stringify(saved[k]) !== JSON.stringify(now[k])).map((k) => `${k}: ${short(saved[k])} → ${short(now[k])}`)
+  const diffs: { path: string; saved: unknown; now: unknown }[] = []
+  differingPaths(saved, now, '', diffs)
+  const lines = diffs.slice(0, limit).map((d) => `${d.path}: ${short(d.saved)} → ${short(d.now)}`)
+  return diffs.length > limit ? [...lines, `and ${diffs.length - limit} more`] : lines
 }

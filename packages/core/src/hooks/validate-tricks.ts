@@ -7,6 +7,7 @@ import { HOOKS, HOOK_NAMES, type HookName } from './table.js'
 /** Methods of a trick that are not hooks. */
 const TRICK_METHODS = ['state', 'loadState', 'dispose'] as const
 const KNOWN = new Set<string>([...HOOK_NAMES, ...TRICK_METHODS])
+const HOOK_LIKE = /^(on|before|after)[A-Z]/
 
 /**
  * Checks the tricks of a run against the contract before any work: each is an object with a
@@ -33,6 +34,12 @@ export function validateTricks(tricks: readonly unknown[]): asserts tricks is re
       if (typeof value !== 'function' || KNOWN.has(key)) continue
       const near = nearestName(key)
       if (near) throw new ContractError(`${who}: "${key}" is not a hook; did you mean "${near}"? (hooks: ${HOOK_NAMES.join(', ')})`)
+      // Named like a hook (onStep, beforeEval, ...) but none: it would silently never run.
+      if (HOOK_LIKE.test(key)) throw new ContractError(`${who}: "${key}" is not a hook and would never be called (hooks: ${HOOK_NAMES.join(', ')})`)
+    }
+    const options: unknown = trick.options
+    if (options !== undefined && (options === null || typeof options !== 'object' || Array.isArray(options))) {
+      throw new ContractError(`${who}: "options" must be an object (the options it was made with), got ${describeValue(options)}`)
     }
     const requires: unknown = trick.requires
     if (requires !== undefined) {

@@ -5,6 +5,7 @@ import type { StepReport } from '../step-report.js'
 import type { Batch } from '../task.js'
 import type { ActivePhase, Run } from './run.js'
 import { deferrableOptimizer, settleLoss, splitLoss } from './deferred-loss.js'
+import { gradChecker } from './grad-checks.js'
 import { recordTape } from './tape.js'
 
 /** A step's gradients and loss-term values, read back, ready for the after-backward hooks and the optimizer. */
@@ -48,7 +49,7 @@ export async function takeStep(run: Run, phase: ActivePhase): Promise<void> {
     if (!driver.has('afterBackward')) phase.optimizer.applyGradients(grads)
     else {
       tf.tidy(() => {
-        const g = driver.chain('afterBackward', grads, [])
+        const g = driver.chain('afterBackward', grads, [], gradChecker(grads))
         phase.optimizer.applyGradients(g)
       })
     }

@@ -3,6 +3,8 @@ import { createLogger, silentLogger } from '../logging.js'
 import { parseOptions } from '../parse-options.js'
 import type { RunResult, TraceEvent } from '../result.js'
 import { validateTricks } from '../hooks/validate-tricks.js'
+import { makeWritableDir } from '../files/make-dir.js'
+import { checkTaskDefinition } from '../task-checks.js'
 import { trainOptionsSchema, type TrainOptions } from '../train-options.js'
 import { CheckpointError } from '../checkpoint/errors.js'
 import { listCheckpoints } from '../checkpoint/format.js'
@@ -24,7 +26,9 @@ import { takeStep } from './step.js'
 export async function train(options: TrainOptions): Promise<RunResult> {
   // -- check options and tricks before any work ---------------------------------------------
   const o = parseOptions(trainOptionsSchema, options, 'train options')
+  checkTaskDefinition(o.task)
   validateTricks(o.tricks)
+  if (o.checkpoint) makeWritableDir(o.checkpoint.dir, 'checkpoint.dir')
   const traceEvents: TraceEvent[] | null = o.trace === true ? [] : null
   const trace = traceEvents ? (e: TraceEvent) => traceEvents.push(e) : typeof o.trace === 'function' ? o.trace : null
   const log = typeof o.log === 'string' ? createLogger({ level: o.log, readable: true }) : (o.log ?? silentLogger)

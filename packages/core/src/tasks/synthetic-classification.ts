@@ -6,6 +6,9 @@ import { createRng, type Rng } from '../rng.js'
 import type { HiddenStates } from '../capabilities/index.js'
 import type { Batch, LossParts, TaskDefinition, TaskInstance } from '../task.js'
 
+/** 2^28 floats (1 GiB): past it, building the dataset fails with a raw typed-array error. */
+const MAX_DATASET_FLOATS = 2 ** 28
+
 export const syntheticClassificationOptionsSchema = z
   .object({
     features: z.number().int().positive().default(16),
@@ -26,6 +29,9 @@ export const syntheticClassificationOptionsSchema = z
     targetAccuracy: z.number().gt(0).max(1).default(0.85),
   })
   .strict()
+  .refine((o) => o.batchSize <= o.trainSize, { message: 'batchSize must be at most trainSize', path: ['batchSize'] })
+  .refine((o) => o.trainSize * o.features <= MAX_DATASET_FLOATS, { message: `trainSize × features must be at most ${MAX_DATASET_FLOATS} floats (the dataset is held in memory)`, path: ['trainSize'] })
+  .refine((o) => o.evalSize * o.features <= MAX_DATASET_FLOATS, { message: `evalSize × features must be at most ${MAX_DATASET_FLOATS} floats (the dataset is held in memory)`, path: ['evalSize'] })
 
 export type SyntheticClassificationOptions = z.input<typeof syntheticClassificationOptionsSchema>
 

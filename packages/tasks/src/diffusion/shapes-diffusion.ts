@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
 import * as tf from '@tensorflow/tfjs'
 import { createRng, parseOptions, type Batch, type Generative, type HiddenStates, type LossParts, type TaskDefinition, type TaskInstance } from '@converge/core'
 import { z } from 'zod'
@@ -40,6 +42,8 @@ export const shapesDiffusionOptionsSchema = z
   .refine((o) => SHAPE_IMAGE_SIZE % o.patch === 0, { message: 'patch must divide the image size 16', path: ['patch'] })
   .refine((o) => o.width % o.heads === 0 && o.width % 4 === 0, { message: 'width must be a multiple of 4 and of heads', path: ['width'] })
   .refine((o) => o.probeLayer <= o.depth, { message: 'probeLayer must be at most depth', path: ['probeLayer'] })
+  // Checked at definition, not at the first create(): a bench refuses the suite before any run.
+  .refine((o) => existsSync(join(o.evaluatorDir, 'model.json')), { message: 'no evaluator there: expected a folder holding model.json and weights.bin', path: ['evaluatorDir'] })
 
 export type ShapesDiffusionOptions = z.input<typeof shapesDiffusionOptionsSchema>
 

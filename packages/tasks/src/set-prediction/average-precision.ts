@@ -8,8 +8,12 @@ export interface Detection {
   readonly box: Box
 }
 
-/** COCO's recall thresholds: 0, 0.01, …, 1. */
-const RECALL_POINTS = Array.from({ length: 101 }, (_, i) => i / 100)
+/**
+ * COCO's recall thresholds, the exact doubles of numpy's `np.linspace(0, 1, 101)`: i · 0.01 (one
+ * float step above i/100 at i = 35, 41, 47, 57, 69, 70, 82, 83, 94, 95), the last exactly 1. A
+ * class whose recall lands on one of those points then scores as COCO scores it.
+ */
+export const RECALL_POINTS: readonly number[] = Array.from({ length: 101 }, (_, i) => (i === 100 ? 1 : i * 0.01))
 
 /**
  * Average precision of one class at one IoU threshold, COCO style: detections of all images sorted

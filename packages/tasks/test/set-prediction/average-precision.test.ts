@@ -42,3 +42,26 @@ describe('COCO-style average precision (101 recall points)', () => {
     expect(detectionMetrics([[det(0, 0.9, A), det(2, 0.9, B)]], [[gt(0, A)]], 3).ap50).toBe(1)
   })
 })
+
+describe('COCO recall grid', () => {
+  it("is numpy's linspace(0, 1, 101): one float step above i/100 at the ten points where i · 0.01 rounds up", async () => {
+    const { RECALL_POINTS } = await import('../../src/set-prediction/average-precision.js')
+    const above = [35, 41, 47, 57, 69, 70, 82, 83, 94, 95]
+    expect(RECALL_POINTS).toHaveLength(101)
+    expect(RECALL_POINTS[100]).toBe(1)
+    for (let i = 0; i <= 100; i++) {
+      if (above.includes(i)) expect(RECALL_POINTS[i], `i = ${i}`).toBeGreaterThan(i / 100)
+      else expect(RECALL_POINTS[i], `i = ${i}`).toBe(i / 100)
+    }
+    expect(RECALL_POINTS[35]).toBe(0.35000000000000003)
+  })
+
+  it('a recall of exactly 0.35 does not reach the 0.35 point (as in pycocotools)', () => {
+    // 20 images with one box each; 7 hits, then a false positive, then the other 13 hits.
+    const truths = Array.from({ length: 20 }, () => [gt(0, A)])
+    const dets = truths.map((_, i) => (i < 7 ? [det(0, 0.99 - i * 0.01, A)] : [det(0, 0.8 - i * 0.01, A)]))
+    dets[7]!.push(det(0, 0.9, B))
+    // precision 1 up to recall 7/20 = 0.35, then at most 20/21; COCO's point 35 lies just past 0.35
+    expect(classAveragePrecision(dets, truths, 0, 0.5)).toBeCloseTo((35 + (66 * 20) / 21) / 101, 12)
+  })
+})
