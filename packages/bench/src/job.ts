@@ -40,6 +40,8 @@ export interface RunJob {
    * from other settings is refused, not reused.
    */
   readonly checkpoint?: { readonly dir: string; readonly everySteps?: number }
+  /** Write the run's per-step metrics file here (train()'s `metricsFile`); not part of its identity. */
+  readonly metricsFile?: string
 }
 
 /** The identity of a job's result in results.jsonl: equal keys mean the record can be reused. */

@@ -115,6 +115,7 @@ export async function runOne(suite: BenchSuite, job: RunJob, onProgress: Progres
       ...(job.stopAtTarget ? stopAt(suite) : {}),
       ...(optimizer ? { optimizer } : {}),
       ...checkpoint,
+      ...(job.metricsFile ? { metricsFile: job.metricsFile } : {}),
       onStep: (r, ctx) => {
         steps = r.step
         backend = ctx.backend

@@ -249,10 +249,12 @@ export async function runAblation(suite: BenchSuite, options: AblationOptions = 
   const failures: { job: RunJob; error: Error }[] = []
   const signal = options.signal
   let fatal: Error | null = null
-  const withCheckpoint = (j: RunJob): RunJob => {
-    if (!options.checkpoints) return j
+  // Every run writes its per-step metrics file beside the suite's records (metrics/<run>.csv).
+  const withOutputs = (j: RunJob): RunJob => {
+    const metricsFile = join(outDir, 'metrics', `${checkpointFolder(j)}.csv`)
+    if (!options.checkpoints) return { ...j, metricsFile }
     const { everySteps } = options.checkpoints
-    return { ...j, checkpoint: { dir: join(outDir, 'checkpoints', checkpointFolder(j)), ...(everySteps ? { everySteps } : {}) } }
+    return { ...j, metricsFile, checkpoint: { dir: join(outDir, 'checkpoints', checkpointFolder(j)), ...(everySteps ? { everySteps } : {}) } }
   }
 
   /**
@@ -309,7 +311,7 @@ export async function runAblation(suite: BenchSuite, options: AblationOptions = 
     let next = 0
     const lane = async () => {
       while (next < pending.length && !signal?.aborted && !fatal) {
-        const j = withCheckpoint(pending[next++] as RunJob)
+        const j = withOutputs(pending[next++] as RunJob)
         emit({ type: 'run-start', job: j })
         try {
           const record = await executor.run(j, (step) => emit({ type: 'run-progress', job: j, step }))

@@ -1,4 +1,4 @@
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { listCheckpoints } from '@converge/core'
@@ -57,6 +57,13 @@ describe('runAblation', () => {
     expect(rec.backend.name).toBe('cpu')
     expect(rec.provenance.packages['@tensorflow/tfjs']).toBe('4.22.0')
     expect(rec.configHash).toMatch(/^[0-9a-f]{16}$/)
+    // every run's per-step metrics file beside the records: one row per optimizer step, evaluations on their rows
+    const metrics = readdirSync(join(out, 'tiny', 'metrics')).sort()
+    expect(metrics).toHaveLength(6)
+    const rows = readFileSync(join(out, 'tiny', 'metrics', metrics.find((f) => f.startsWith('run-adam-1-'))!), 'utf8').trim().split('\n')
+    expect(rows[0]).toMatch(/^step,phase,lr,loss,.*eval\.accuracy/)
+    const adamRun = records.find((r) => r.arm === 'adam' && r.seed === 1)!
+    expect(rows.filter((r) => /^[1-9]\d*,main,/.test(r))).toHaveLength(adamRun.result.steps) // step 0: the first evaluation alone
   })
 
   it('stopAtTarget ends each run at its first evaluation on the explicit target, with the same steps-to-target', async () => {

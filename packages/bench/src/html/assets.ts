@@ -1,6 +1,7 @@
-import { copyFileSync, mkdirSync } from 'node:fs'
+import { copyFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
+import { makeDir } from '@converge/core'
 
 /**
  * The charting libraries the pages load, copied from node_modules beside the pages (with their
@@ -23,7 +24,7 @@ const sources = (): { file: string; from: string; license: string }[] =>
 /** Copies the scripts (and licences) into `<out>/assets/`; returns the folder. */
 export function copyAssets(out: string): string {
   const dir = join(out, ASSET_FOLDER)
-  mkdirSync(dir, { recursive: true })
+  makeDir(dir, 'out')
   for (const s of sources()) {
     copyFileSync(s.from, join(dir, s.file))
     copyFileSync(s.license, join(dir, `${s.file.replace(/\.min\.js$/, '')}.LICENSE.txt`))

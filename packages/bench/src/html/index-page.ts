@@ -1,10 +1,11 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fmtSpeedup, fmtTarget } from '../format.js'
 import type { SuiteSummary } from '../summary.js'
 import { verdictOf } from './model.js'
 import { esc, pageShell } from './page.js'
 import { writeFileWhole } from './write-file.js'
+import { makeDir } from '@converge/core'
 
 /**
  * `<out>/index.html`: every suite with a page in the folder, its headline verdicts and links. Each
@@ -85,7 +86,7 @@ ${rows.join('\n')}
     : '<p>No suite has finished yet.</p>'}
 ${waiting.length ? `<p>Not finished yet: ${waiting.map(esc).join(', ')}.</p>` : ''}
 <footer>Written ${esc(options.writtenAt ?? new Date().toISOString())}. Plain-text index: <a href="report.md">report.md</a> (written when the run ends).</footer>`
-  mkdirSync(out, { recursive: true })
+  makeDir(out, 'out')
   const path = join(out, 'index.html')
   writeFileWhole(path, pageShell({ title: 'converge bench results', body, assets: 'assets', ...(pending.length ? { refreshSeconds: 60 } : {}) }))
   return path

@@ -1,4 +1,3 @@
-import { mkdirSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import type { RunJob } from '../job.js'
 import type { RunRecord } from '../records.js'
@@ -8,6 +7,7 @@ import { HEADLINE_FILE, SUITE_PAGE, suiteHeadline, writeIndexPage, type IndexOpt
 import { suitePageModel } from './model.js'
 import { renderSuitePage } from './page.js'
 import { writeFileWhole } from './write-file.js'
+import { makeDir } from '@converge/core'
 
 /**
  * Writes a finished suite's page (`<out>/<suite>/report.html`) and its headline, copies the chart
@@ -23,7 +23,7 @@ export function writeSuiteHtml(
 ): { page: string; index: string } {
   const out = dirname(outDir)
   const writtenAt = index.writtenAt ?? new Date().toISOString()
-  mkdirSync(outDir, { recursive: true })
+  makeDir(outDir, 'out')
   copyAssets(out)
   const model = suitePageModel(summary, records, tuningRecords, failures)
   const page = join(outDir, SUITE_PAGE)

@@ -2,6 +2,7 @@ import * as fs from 'node:fs'
 import * as path from 'node:path'
 import * as tf from '@tensorflow/tfjs'
 import { ConvergeError } from '../errors.js'
+import { makeDir } from '../files/make-dir.js'
 
 /** A model or weights file that is missing, unreadable or inconsistent. */
 export class ExportError extends ConvergeError {
@@ -46,7 +47,7 @@ export function readWeightsData(dir: string, manifest: unknown, from: string): {
 export function fileHandler(dir: string): tf.io.IOHandler {
   return {
     async save(artifacts: tf.io.ModelArtifacts): Promise<tf.io.SaveResult> {
-      fs.mkdirSync(dir, { recursive: true })
+      makeDir(dir, 'export folder')
       const data = artifacts.weightData
       const bytes = data === undefined ? new ArrayBuffer(0) : Array.isArray(data) ? tf.io.concatenateArrayBuffers(data) : data
       const json = {

@@ -2,6 +2,7 @@ import * as fs from 'node:fs'
 import * as path from 'node:path'
 import * as tf from '@tensorflow/tfjs'
 import { ExportError, fileHandler, readWeightsData } from './file-handler.js'
+import { makeDir } from '../files/make-dir.js'
 
 /** A run's variables are named `run<N>/<name>`; exported names drop the run prefix so they are the same in every program. */
 export const exportedName = (variableName: string): string => variableName.replace(/^run\d+\//, '')
@@ -21,7 +22,7 @@ export async function exportWeights(variables: readonly tf.Variable[] | tf.Named
     named[name] = t
   }
   const { data, specs } = await tf.io.encodeWeights(named)
-  fs.mkdirSync(dir, { recursive: true })
+  makeDir(dir, 'export folder')
   fs.writeFileSync(path.join(dir, 'weights.bin'), new Uint8Array(data))
   fs.writeFileSync(path.join(dir, 'weights.json'), `${JSON.stringify([{ paths: ['weights.bin'], weights: specs }])}\n`)
   return { names: Object.keys(named), bytes: data.byteLength }

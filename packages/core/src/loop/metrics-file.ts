@@ -2,6 +2,7 @@ import * as fs from 'node:fs'
 import * as path from 'node:path'
 import type { StepReport } from '../step-report.js'
 import type { Metrics } from '../task.js'
+import { makeDir } from '../files/make-dir.js'
 
 /** One row: a step (loss terms, rate, time) and, at evaluated steps, the evaluation's metrics. */
 interface Row {
@@ -34,7 +35,7 @@ export class MetricsFile {
 
   constructor(readonly file: string) {
     this.csv = file.endsWith('.csv')
-    fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true })
+    makeDir(path.dirname(path.resolve(file)), 'metricsFile')
     fs.writeFileSync(file, '')
   }
 
