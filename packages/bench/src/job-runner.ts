@@ -18,7 +18,8 @@ export function createJobRunner(findSuite: (name: string) => BenchSuite | undefi
     const suite = findSuite(job.suite)
     if (!suite) throw new RangeError(`unknown suite "${job.suite}"`)
     if (!warmed.has(suite.name)) {
-      await runOne(suite, { ...job, maxSteps: WARMUP_STEPS, evalEvery: WARMUP_STEPS })
+      // The job's own budget, stopped early: a schedule's warm-up longer than the warm-up run stays valid.
+      await runOne(suite, { ...job, stopAfter: WARMUP_STEPS, evalEvery: WARMUP_STEPS, metricsFile: undefined, checkpoint: undefined })
       warmed.add(suite.name)
     }
     return runOne(suite, job, onProgress)

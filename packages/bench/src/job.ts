@@ -29,6 +29,8 @@ export interface RunJob {
   readonly tunedWasm: boolean
   /** End the run at the suite's explicit target instead of at `maxSteps`. */
   readonly stopAtTarget?: boolean
+  /** End the run after this many steps, `maxSteps` staying its budget (the bench's probe and warm-up runs). */
+  readonly stopAfter?: number
   /** Hash of the settings (task, tricks and options at `hp`, optimizer, budget, backend). */
   readonly configHash: string
   /** Hash of the source code the run executes (see source-hash.ts). */

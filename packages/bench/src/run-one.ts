@@ -24,6 +24,11 @@ export interface RunSettings {
   readonly tunedWasm: boolean
   /** End the run at the suite's explicit target (`SizeConfig.stopAtTarget`). */
   readonly stopAtTarget?: boolean
+  /**
+   * End the run after this many optimizer steps while `maxSteps` stays its budget: the bench's probe
+   * and warm-up runs are short, yet schedules and warm-ups that read the budget see the real one.
+   */
+  readonly stopAfter?: number
 }
 
 /**
@@ -47,6 +52,7 @@ export function armConfigHash(suite: BenchSuite, arm: ArmSpec, hp: Hyperparams, 
     backend: job.backend,
     tunedWasm: job.tunedWasm,
     ...(job.stopAtTarget ? { stopAtTarget: true } : {}),
+    ...(job.stopAfter !== undefined ? { stopAfter: job.stopAfter } : {}),
   })
 }
 
@@ -120,6 +126,7 @@ export async function runOne(suite: BenchSuite, job: RunJob, onProgress: Progres
         steps = r.step
         backend = ctx.backend
         onProgress(r.step)
+        if (job.stopAfter !== undefined && r.step >= job.stopAfter) ctx.stop('short run (probe or warm-up)')
       },
       onEval: (rec, ctx) => {
         history.push(rec)

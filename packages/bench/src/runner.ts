@@ -258,7 +258,8 @@ export async function runAblation(suite: BenchSuite, options: AblationOptions = 
   }
 
   /**
-   * A one-step run of the suite's first job before any real run, not recorded: a backend that
+   * A one-step run of the suite's first job (its budget kept, so schedules see the real one) before
+   * any real run, not recorded: a backend that
    * cannot start, or a target metric the task does not report, stops the bench here.
    */
   let probed = false
@@ -267,7 +268,7 @@ export async function runAblation(suite: BenchSuite, options: AblationOptions = 
     try {
       // Its own settings hash: a one-step run is a different run (and a distinct queue job).
       const arm = suite.arms.find((a) => a.name === first.arm) as ArmSpec
-      const probeJob = { ...first, maxSteps: 1, evalEvery: 1 }
+      const probeJob = { ...first, stopAfter: 1, evalEvery: 1 }
       record = await executor.run({ ...probeJob, configHash: armConfigHash(suite, arm, first.hp, probeJob) }, () => {})
     } catch (e) {
       if (signal?.aborted) return

@@ -1,9 +1,9 @@
 import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { listCheckpoints } from '@converge/core'
+import { listCheckpoints, wsdSchedule } from '@converge/core'
 import { afterAll, describe, expect, it } from 'vitest'
-import { readRecords, runAblation, WorkerPool, type BenchEvent } from '../src/index.js'
+import { defineSuite, readRecords, runAblation, WorkerPool, type BenchEvent } from '../src/index.js'
 import { tinyDivergingSuite, tinySuite, tinyTunedSuite } from './fixtures/tiny-suite.js'
 
 const dirs: string[] = []
@@ -64,6 +64,14 @@ describe('runAblation', () => {
     expect(rows[0]).toMatch(/^step,phase,lr,loss,.*eval\.accuracy/)
     const adamRun = records.find((r) => r.arm === 'adam' && r.seed === 1)!
     expect(rows.filter((r) => /^[1-9]\d*,main,/.test(r))).toHaveLength(adamRun.result.steps) // step 0: the first evaluation alone
+  })
+
+  it("keeps the run's budget in the probe and warm-up runs, so a schedule's warm-up longer than either is valid", async () => {
+    // before: the 1-step probe and the 20-step warm-up ran with maxSteps 1 and 20, and the schedule refused a 25-step warm-up
+    const warm = defineSuite({ ...tinySuite, name: 'tiny-warmup', arms: [{ name: 'adam', tricks: () => [wsdSchedule({ warmupSteps: 25, decayFraction: 0.2 })] }, tinySuite.arms[1]!] })
+    const { failures, records } = await runAblation(warm, { out: tmp(), backend: 'cpu', plots: false, seeds: 1, sourceHash: SRC })
+    expect(failures).toEqual([])
+    expect(records.map((r) => [r.arm, r.result.steps])).toEqual([['adam', 40], ['slow-sgd', 40]])
   })
 
   it('stopAtTarget ends each run at its first evaluation on the explicit target, with the same steps-to-target', async () => {
