@@ -24,6 +24,7 @@ function inFreshProcess(...args: string[]): unknown {
 function layersTask(hold: { model?: tf.Sequential }): TaskDefinition {
   return {
     name: 'layers-task',
+    options: {},
     target: { metric: 'loss', direction: 'min', value: 0 },
     optimizer: { name: 'adam', learningRate: 0.01 },
     create: async ({ streams }: { streams: SeedStreams }) => {
