@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import { linkSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { makeDir } from '@converge/core'
@@ -34,7 +35,8 @@ function holder(path: string): number | null {
  * a reader never sees an empty or half-written lock.
  */
 function place(path: string): boolean {
-  const own = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}`
+  // A unique private name (not randomness a result depends on, so no seeded stream is needed).
+  const own = `${path}.${process.pid}.${randomUUID()}`
   writeFileSync(own, `${process.pid}\n`)
   try {
     linkSync(own, path)
