@@ -78,6 +78,7 @@ function checkSuite(s: BenchSuite): void {
   if (!t || (t.kind !== 'explicit' && t.kind !== 'fromBaseline' && t.kind !== 'fromTuning')) throw new ConfigError(`${where}: target must be { kind: 'explicit', target }, { kind: 'fromBaseline', margin } or { kind: 'fromTuning', atFraction }`)
   if (t.kind === 'fromTuning' && !(typeof t.atFraction === 'number' && t.atFraction > 0 && t.atFraction <= 1)) throw new ConfigError(`${where}: target.atFraction must be a number in (0, 1] (got ${JSON.stringify(t.atFraction)})`)
   if (s.crossing !== undefined && s.crossing !== 'raw' && s.crossing !== 'median3') throw new ConfigError(`${where}: crossing must be 'raw' or 'median3' (got ${JSON.stringify(s.crossing)})`)
+  if (s.tuneBy !== undefined && s.tuneBy !== 'steps' && s.tuneBy !== 'final') throw new ConfigError(`${where}: tuneBy must be 'steps' or 'final' (got ${JSON.stringify(s.tuneBy)})`)
   if (t.kind === 'fromBaseline' && !(typeof t.margin === 'number' && t.margin >= 0 && t.margin < 1)) throw new ConfigError(`${where}: target.margin must be a number in [0, 1)`)
   if (t.kind === 'explicit' && !(t.target && typeof t.target.metric === 'string' && Number.isFinite(t.target.value) && (t.target.direction === 'min' || t.target.direction === 'max'))) {
     throw new ConfigError(`${where}: target.target must be { metric, direction: 'min' | 'max', value }`)

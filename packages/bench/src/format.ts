@@ -181,10 +181,11 @@ export function renderTuningMarkdown(s: SuiteSummary): string {
   if (!s.tuning.length) return ''
   const lines: string[] = []
   for (const t of s.tuning) {
-    lines.push(`**${t.arm}**: ${fmtTuning(t)}`, '', '| hyperparameters | median steps (tuning seeds) | reached | median best ' + s.target.metric + ' |', '|---|---|---|---|')
+    lines.push(`**${t.arm}**: ${fmtTuning(t)}`, '', `| hyperparameters | median steps (tuning seeds) | reached | median best ${s.target.metric} | median final ${s.target.metric} |`, '|---|---|---|---|---|')
+    const fmtValue = (v: number) => (Number.isFinite(v) ? v.toPrecision(4) : 'diverged')
     for (const p of t.points) {
       const chosen = JSON.stringify(p.hp) === JSON.stringify(t.chosen) ? ' **(chosen)**' : ''
-      lines.push(`| ${fmtHyperparams(p.hp)}${chosen} | ${p.medianSteps === null ? `not reached in ${s.maxSteps}` : fmtNumber(p.medianSteps)} | ${p.reached}/${p.steps.length} | ${Number.isFinite(p.medianBest) ? p.medianBest.toPrecision(4) : 'diverged'} |`)
+      lines.push(`| ${fmtHyperparams(p.hp)}${chosen} | ${p.medianSteps === null ? `not reached in ${s.maxSteps}` : fmtNumber(p.medianSteps)} | ${p.reached}/${p.steps.length} | ${fmtValue(p.medianBest)} | ${fmtValue(p.medianFinal)} |`)
     }
     lines.push('')
   }

@@ -75,7 +75,9 @@ export function renderSuiteMarkdown(
           '## Tuning',
           '',
           `Arms with a grid were tuned on ${s.tuningSeeds} tuning seeds (${s.tuning[0]?.seeds.join(', ')}), disjoint from the reported seeds, against ${s.tuningTarget ? `${s.tuningTarget.target.metric} ${s.tuningTarget.target.direction === 'max' ? '>=' : '<='} ${s.tuningTarget.target.value.toPrecision(5)} (${s.tuningTarget.source})` : 'the suite target'}. ` +
-            'The point with the lowest median steps-to-target wins (a run that misses counts as +∞; ties go to more runs reaching, then the better median best value, then grid order); the reported seeds ran at it. Arms without a grid ran at fixed settings.',
+            (s.tuneBy === 'final'
+              ? `The point with the best median final ${s.target.metric} (at the end of the budget) wins (ties: the lower median steps-to-target, then grid order); the reported seeds ran at it. Arms without a grid ran at fixed settings.`
+              : 'The point with the lowest median steps-to-target wins (a run that misses counts as +∞; ties go to more runs reaching, then the better median best value, then grid order); the reported seeds ran at it. Arms without a grid ran at fixed settings.'),
           '',
           renderTuningMarkdown(s),
         ]

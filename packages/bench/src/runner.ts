@@ -353,7 +353,7 @@ export async function runAblation(suite: BenchSuite, options: AblationOptions = 
       for (const a of plan.arms) {
         const points = plan.grids.get(a.name)
         if (!points || !a.tune) continue
-        const t = chooseHyperparams(a, points, tuningRecords, tuningTargetInfo.target, suite.crossing ?? 'raw')
+        const t = chooseHyperparams(a, points, tuningRecords, tuningTargetInfo.target, suite.crossing ?? 'raw', suite.tuneBy ?? 'steps')
         chosen.set(a.name, t.chosen)
         tuning.push(t)
         emit({ type: 'tuned', suite: suite.name, tuning: t })

@@ -6,7 +6,7 @@ import { checkFolderName } from './names.js'
 const any = z.unknown().optional()
 /** The fields of a suite and of an arm (BenchSuite, ArmSpec): a misspelt one is an error, never ignored. */
 // `satisfies` keeps these lists equal to the interfaces: a field added there fails to compile here until listed.
-const suiteKeys = z.object({ name: any, description: any, task: any, arms: any, baseline: any, sizes: any, target: any, crossing: any, cost: any, plots: any, notes: any, optIn: any } satisfies Record<keyof BenchSuite, z.ZodTypeAny>).strict()
+const suiteKeys = z.object({ name: any, description: any, task: any, arms: any, baseline: any, sizes: any, target: any, crossing: any, tuneBy: any, cost: any, plots: any, notes: any, optIn: any } satisfies Record<keyof BenchSuite, z.ZodTypeAny>).strict()
 const armKeys = z.object({ name: any, description: any, tricks: any, tune: any, optimizer: any, task: any, budgetFractions: any, collect: any } satisfies Record<keyof ArmSpec, z.ZodTypeAny>).strict()
 
 /**

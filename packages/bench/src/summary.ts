@@ -98,6 +98,8 @@ export interface SuiteSummary {
   readonly budgetMatched: readonly BudgetMatched[]
   /** How crossings were read: 'raw' first evaluation, or 'median3' running median of 3 (raw also reported per arm). */
   readonly crossing: CrossingRule
+  /** How tuning ranked grid points: 'steps' (median steps-to-target) or 'final' (median final value). */
+  readonly tuneBy: 'steps' | 'final'
   /**
    * Evaluation noise of the target metric beside the target: median |difference| between consecutive
    * evaluations over the second half of the baseline's runs (median over seeds), absolute and as a
@@ -268,6 +270,7 @@ export function summarise(suite: BenchSuite, records: readonly RunRecord[], size
     targetLevels,
     pairsChoice: options.pairsChoice ?? null,
     crossing,
+    tuneBy: suite.tuneBy ?? 'steps',
     evaluationNoise: noise(),
     budgetMatched: armsRun
       .filter((a) => a.budgetFractions && a.name !== suite.baseline)

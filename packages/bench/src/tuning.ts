@@ -14,6 +14,9 @@ import { crossingHistory, levelAt } from './crossing.js'
  * whose median run misses loses to any point whose median run reaches. Ties (including all points
  * missing) go to the point with more tuning runs reaching the target, then to the better median
  * best value of the target metric (closest to the target), then to the first point in grid order.
+ *
+ * A suite with `tuneBy: 'final'` ranks points by the median over tuning seeds of the target metric's
+ * final value instead (a diverged run is the worst value), and breaks ties with the rule above.
  */
 
 /** Default number of tuning seeds when a size config does not set `tuningSeeds`. */
@@ -49,6 +52,8 @@ export interface TuningPoint {
   readonly medianSteps: number | null
   /** Median over tuning seeds of the best value of the target metric. */
   readonly medianBest: number
+  /** Median over tuning seeds of the target metric's value at the run's last evaluation (diverged: the worst value). */
+  readonly medianFinal: number
 }
 
 export interface ArmTuning {
@@ -127,8 +132,21 @@ function groupBy<T>(items: readonly T[], key: (t: T) => string): Map<string, T[]
   return m
 }
 
+/** The metric at a run's last evaluation; `worst` for a diverged run or a missing value. */
+function finalValue(run: RunRecord, metric: string, worst: number): number {
+  const v = run.result.diverged ? Number.NaN : run.result.history.at(-1)?.metrics[metric]
+  return v !== undefined && Number.isFinite(v) ? v : worst
+}
+
 /** Scores every grid point of an arm on its tuning runs and picks one (rule: see the file comment). */
-export function chooseHyperparams(arm: ArmSpec, points: readonly Hyperparams[], records: readonly RunRecord[], target: Target, crossing: 'raw' | 'median3' = 'raw'): ArmTuning {
+export function chooseHyperparams(
+  arm: ArmSpec,
+  points: readonly Hyperparams[],
+  records: readonly RunRecord[],
+  target: Target,
+  crossing: 'raw' | 'median3' = 'raw',
+  tuneBy: 'steps' | 'final' = 'steps',
+): ArmTuning {
   const mine = records.filter((r) => r.arm === arm.name && r.kind === 'tune')
   const scored = points.map((hp): TuningPoint => {
     const runs = mine.filter((r) => hpKey(r.hp) === hpKey(hp)).sort((a, b) => a.seed - b.seed)
@@ -137,6 +155,7 @@ export function chooseHyperparams(arm: ArmSpec, points: readonly Hyperparams[], 
     const bests = runs.map((r) => (r.result.diverged ? Number.NaN : bestMetric(r.result.history, target.metric, target.direction)))
     const finiteBests = bests.filter(Number.isFinite)
     const worst = target.direction === 'max' ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY
+    const finals = runs.map((r) => finalValue(r, target.metric, worst))
     return {
       hp,
       steps,
@@ -144,9 +163,12 @@ export function chooseHyperparams(arm: ArmSpec, points: readonly Hyperparams[], 
       medianSteps: Number.isFinite(med) ? med : null,
       // a diverged run is the worst possible best value
       medianBest: finiteBests.length ? median(bests.map((b) => (Number.isFinite(b) ? b : worst))) : worst,
+      medianFinal: finals.length ? median(finals) : worst,
     }
   })
+  const betterValue = (a: number, b: number) => (target.direction === 'max' ? a > b : a < b)
   const better = (a: TuningPoint, b: TuningPoint): boolean => {
+    if (tuneBy === 'final' && a.medianFinal !== b.medianFinal) return betterValue(a.medianFinal, b.medianFinal)
     const sa = a.medianSteps ?? Number.POSITIVE_INFINITY
     const sb = b.medianSteps ?? Number.POSITIVE_INFINITY
     if (sa !== sb) return sa < sb
@@ -168,7 +190,8 @@ export function chooseHyperparams(arm: ArmSpec, points: readonly Hyperparams[], 
       const steps = run && !run.result.diverged ? stepsToTarget(crossingHistory(run.result.history, crossing, target.metric, target.direction), target) : null
       const worst = target.direction === 'max' ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY
       const best = run && !run.result.diverged ? bestMetric(run.result.history, target.metric, target.direction) : worst
-      return { hp: p.hp, steps: [steps], reached: steps === null ? 0 : 1, medianSteps: steps, medianBest: Number.isFinite(best) ? best : worst }
+      const final = run ? finalValue(run, target.metric, worst) : worst
+      return { hp: p.hp, steps: [steps], reached: steps === null ? 0 : 1, medianSteps: steps, medianBest: Number.isFinite(best) ? best : worst, medianFinal: final }
     })
     return { seed, chosen: pick(single).hp }
   })

@@ -47,4 +47,21 @@ describe('tuning checks', () => {
     expect(t.atEdge).toEqual([])
     expect(fmtTuning(t)).toMatch(/tuning seeds disagreed \(seed 1001 → lr=0\.03, seed 1002 → lr=0\.1\)$/)
   })
+  it('tuneBy final ranks by the median final value, not by the first crossing', () => {
+    // lr 0.1 crosses 0.5 first (step 30) but falls back to 0.3 at the end; lr 0.01 crosses late (step 90) and ends at 0.9
+    const curve = (lr: number, seed: number, values: number[]): RunRecord => {
+      const r = rec(lr, seed, 0) as unknown as { result: { history: { step: number; metrics: Record<string, number> }[] } }
+      r.result.history = values.map((v, i) => ({ step: (i + 1) * 10, metrics: { accuracy: v } }))
+      return r as unknown as RunRecord
+    }
+    const early = [0.2, 0.4, 0.6, 0.6, 0.5, 0.4, 0.4, 0.3, 0.3, 0.3]
+    const late = [0.1, 0.1, 0.2, 0.2, 0.3, 0.3, 0.4, 0.4, 0.6, 0.9]
+    const middle = [0.1, 0.2, 0.3, 0.4, 0.5, 0.5, 0.6, 0.6, 0.6, 0.6]
+    const records = [1001, 1002].flatMap((seed) => [curve(0.01, seed, late), curve(0.03, seed, middle), curve(0.1, seed, early)])
+    expect(chooseHyperparams(arm, gridPoints(arm.tune), records, target).chosen).toEqual({ lr: 0.1 })
+    const byFinal = chooseHyperparams(arm, gridPoints(arm.tune), records, target, 'raw', 'final')
+    expect(byFinal.chosen).toEqual({ lr: 0.01 })
+    expect(byFinal.points.map((p) => p.medianFinal)).toEqual([0.9, 0.6, 0.3])
+    expect(byFinal.seedsAgree).toBe(true)
+  })
 })

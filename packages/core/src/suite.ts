@@ -134,6 +134,13 @@ export interface BenchSuite {
    * metrics (one lucky evaluation does not count). With `'median3'` the raw crossing is reported too.
    */
   readonly crossing?: 'raw' | 'median3'
+  /**
+   * How tuning ranks grid points: `'steps'` (default) the lowest median steps-to-target on the
+   * tuning seeds; `'final'` the best median final value of the target metric at the end of the
+   * budget (ties: the steps rule). Budget-matched suites compare final values, so their arms are
+   * best tuned on the same endpoint.
+   */
+  readonly tuneBy?: 'steps' | 'final'
   /** A second cost unit reported beside steps (e.g. `{ name: 'rollouts', perStep: 128 }`). */
   readonly cost?: { readonly name: string; readonly perStep: number }
   /** Extra plots from the completed runs. */
