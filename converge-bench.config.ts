@@ -2,9 +2,9 @@ import { defineBenchConfig, emaSuite, fashionSanitySuite, optimizerSanitySuite, 
 import { frugalSuite, frugalTransformerSuite } from '@converge/frugal/bench'
 import { noisyRewardNullSuite, noisyRewardPerSourceSuite, noisyRewardSuite } from '@converge/noisy-reward/bench'
 import { ucbCoinControlSuite, ucbCurriculumSuite } from '@converge/ucb-curriculum/bench'
-import { erwSuite } from '@converge/erw/bench'
+import { erwFashionSuite, erwSuite } from '@converge/erw/bench'
 import { groupDetrSuite } from '@converge/group-detr/bench'
-import { orthogonalSpikesSuite, orthogonalSuite } from '@converge/orthogonal/bench'
+import { orthogonalFashionCnnSuite, orthogonalMobySuite, orthogonalSpikesSuite, orthogonalSuite } from '@converge/orthogonal/bench'
 
 /** The suites `pnpm bench` runs, in order (opt-in ones only when named with --suite). */
 export default defineBenchConfig({
@@ -19,9 +19,12 @@ export default defineBenchConfig({
     noisyRewardNullSuite,
     noisyRewardPerSourceSuite,
     erwSuite,
+    erwFashionSuite,
     groupDetrSuite,
     orthogonalSuite,
     orthogonalSpikesSuite,
+    orthogonalMobySuite,
+    orthogonalFashionCnnSuite,
     emaSuite,
     scheduleBudgetSuite,
   ],

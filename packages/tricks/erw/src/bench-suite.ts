@@ -1,9 +1,11 @@
-import { costWeightedSteps, type RunResult, type Trick } from '@converge/core'
-import { defineSuite, type ArmSpec, type BenchSize, type RunExtras } from '@converge/core/suite'
+import type { Trick } from '@converge/core'
+import { defineSuite, type ArmSpec, type BenchSize } from '@converge/core/suite'
 import { loadShapeTeacher, randomShapeTeacher, shapesDiffusion, type ShapesDiffusionOptions } from '@converge/tasks'
 import { erw, type ErwOptions } from './erw.js'
 import { repa } from './repa.js'
-import type { RepresentationAlignmentTrick } from './representation-alignment.js'
+import { collectSteps } from './collect-steps.js'
+
+export { erwFashionSuite, ERW_FASHION_SCHEDULE, ERW_FASHION_TASK } from './fashion-suite.js'
 
 /**
  * The denoiser of the ERW suite: 16×16 shapes, patch 4 (16 tokens), width 32, 4 blocks, batch 32.
@@ -30,22 +32,6 @@ const erwOptions = (teacher: ErwOptions['teacher']): ErwOptions => ({
   c0: ERW_SCHEDULE.c0,
   halfLife: { fraction: ERW_SCHEDULE.halfLifeFraction },
 })
-
-/** Warm-up steps and the run's cost-weighted steps to the task's own target (when reached), for the report. */
-function collectSteps(tricks: readonly Trick[], result: RunResult): RunExtras {
-  const t = tricks[0] as RepresentationAlignmentTrick | undefined
-  const warm = result.phases.find((p) => p.name === 'erw-warmup')
-  const last = result.history.at(-1)?.metrics ?? {}
-  return {
-    warmupSteps: t?.warmupSteps?.() ?? 0,
-    warmupCost: warm?.cost ?? 0,
-    finalFd: last.fd ?? Number.NaN,
-    finalSampleAcc: last.sampleAcc ?? Number.NaN,
-    finalProbeAcc: last.probeAcc ?? Number.NaN,
-    finalVloss: last.vloss ?? Number.NaN,
-    ...(result.stepsToTarget !== null ? { weightedStepsToTaskTarget: costWeightedSteps(result.phases, result.stepsToTarget) } : {}),
-  }
-}
 
 const arm = (name: string, description: string, tricks: () => Trick[]): ArmSpec => ({ name, description, tricks, collect: collectSteps })
 
