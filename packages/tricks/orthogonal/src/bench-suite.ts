@@ -2,8 +2,11 @@ import { charLmTransformer, SMALL_CHAR_LM_TRANSFORMER } from '@converge/tasks'
 import { defineSuite, type ArmSpec, type BenchSuite, type Hyperparams, type RunExtras, type TargetSpec } from '@converge/core/suite'
 import type { Target, Trick } from '@converge/core'
 import { gradientSpikes } from './gradient-spikes.js'
-import { adamw, muon, root, type OrthogonalTrick } from './tricks.js'
-import { adamwStateBytes } from './state-bytes.js'
+import { adamw, muon, root } from './tricks.js'
+import { collectStateBytes } from './collect-state-bytes.js'
+
+export { collectStateBytes } from './collect-state-bytes.js'
+export { orthogonalFashionCnnSuite, orthogonalMobySuite } from './regime-suites.js'
 
 // The task: SMALL_CHAR_LM_TRANSFORMER from @converge/tasks, shared with FRUGAL's transformer suite.
 // Muon's hidden matrices: per layer q, k, v, o (32×32), gate and up (32×88), down (88×32);
@@ -17,15 +20,6 @@ import { adamwStateBytes } from './state-bytes.js'
 export const ADAM_PART_LR = 4e-3
 const ADAMW_GRID = [2e-3, 4e-3, 8e-3]
 const MUON_GRID = [0.005, 0.01, 0.02]
-
-/** Optimizer-state bytes of the run (peak), and the ratio to AdamW's for the same variables. */
-export function collectStateBytes(tricks: readonly Trick[]): RunExtras {
-  const trick = tricks.find((t): t is OrthogonalTrick => typeof (t as Partial<OrthogonalTrick>).optimizerStateBytes === 'function')
-  const bytes = trick?.optimizerStateBytes()
-  if (!trick || !bytes) return {}
-  const adam = adamwStateBytes(trick.optimizerInstance?.routes ?? [])
-  return { stateBytes: bytes.peak, stateBytesRatio: adam > 0 ? bytes.peak / adam : 1 }
-}
 
 const lr = (hp: Hyperparams) => hp.lr as number
 
