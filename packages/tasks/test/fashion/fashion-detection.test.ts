@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import * as tf from '@tensorflow/tfjs'
 import { createRng, exportWeights, loadWeights, silentLogger, train, useBackend, type RunContext, type Trick } from '@converge/core'
 import { loadFashionMnist } from '../../src/data/index.js'
-import { drawFashionScenes, fashionDetection, iou } from '../../src/index.js'
+import { drawFashionScenes, FASHION_DETECTION_ENCODER_DIR, fashionDetection, iou } from '../../src/index.js'
 import { FASHION_MNIST_FIXTURE_DIR } from '../fixtures/fashion-mnist.js'
 
 beforeAll(async () => {
@@ -152,3 +152,17 @@ function equalValues(a: tf.Tensor, b: tf.Tensor): boolean {
   const [x, y] = [a.dataSync(), b.dataSync()]
   return x.length === y.length && x.every((v, i) => v === y[i])
 }
+
+describe('the committed pretrained encoder', () => {
+  it('fits the default shape (width 32, 1 encoder layer, 64×64) and trains frozen under it', async () => {
+    const before = tf.memory().numTensors
+    const r = await train({
+      task: fashionDetection({ dir: FASHION_MNIST_FIXTURE_DIR, pretrainedEncoder: FASHION_DETECTION_ENCODER_DIR, batchSize: 2, valSize: 4 }),
+      maxSteps: 1,
+      backend: 'cpu',
+      log: silentLogger,
+    })
+    expect(r.losses.every(Number.isFinite)).toBe(true)
+    expect(tf.memory().numTensors).toBe(before)
+  })
+})
