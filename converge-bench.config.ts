@@ -3,7 +3,7 @@ import { frugalSuite, frugalTransformerSuite } from '@converge/frugal/bench'
 import { noisyRewardNullSuite, noisyRewardPerSourceSuite, noisyRewardSuite } from '@converge/noisy-reward/bench'
 import { ucbCoinControlSuite, ucbCurriculumSuite } from '@converge/ucb-curriculum/bench'
 import { erwSuite } from '@converge/erw/bench'
-import { groupDetrSuite } from '@converge/group-detr/bench'
+import { groupDetrFashionSuite, groupDetrSuite } from '@converge/group-detr/bench'
 import { orthogonalSpikesSuite, orthogonalSuite } from '@converge/orthogonal/bench'
 
 /** The suites `pnpm bench` runs, in order (opt-in ones only when named with --suite). */
@@ -20,6 +20,7 @@ export default defineBenchConfig({
     noisyRewardPerSourceSuite,
     erwSuite,
     groupDetrSuite,
+    groupDetrFashionSuite,
     orthogonalSuite,
     orthogonalSpikesSuite,
     emaSuite,
