@@ -3,7 +3,7 @@ import { frugalSuite, frugalTransformerSuite } from '@converge/frugal/bench'
 import { noisyRewardNullSuite, noisyRewardPerSourceSuite, noisyRewardSuite } from '@converge/noisy-reward/bench'
 import { ucbCoinControlSuite, ucbCurriculumSuite } from '@converge/ucb-curriculum/bench'
 import { erwFashionSuite, erwSuite } from '@converge/erw/bench'
-import { groupDetrSuite } from '@converge/group-detr/bench'
+import { groupDetrFashionSuite, groupDetrSuite } from '@converge/group-detr/bench'
 import { orthogonalFashionCnnSuite, orthogonalMobySuite, orthogonalSpikesSuite, orthogonalSuite } from '@converge/orthogonal/bench'
 
 /** The suites `pnpm bench` runs, in order (opt-in ones only when named with --suite). */
@@ -21,6 +21,7 @@ export default defineBenchConfig({
     erwSuite,
     erwFashionSuite,
     groupDetrSuite,
+    groupDetrFashionSuite,
     orthogonalSuite,
     orthogonalSpikesSuite,
     orthogonalMobySuite,

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs'
 import { z } from 'zod'
 import { wasmAdamIfTuned } from './backends/wasm-adam.js'
 import { WebgpuAdamOptimizer } from './backends/webgpu-adam.js'
+import { withDecoupledWeightDecay } from './decoupled-weight-decay.js'
 import { parseOptions } from './parse-options.js'
 
 /** Each branch is strict: `momentum` on sgd or `lr` for `learningRate` is an error, never dropped. */
@@ -12,6 +13,8 @@ export const optimizerSpecSchema = z.discriminatedUnion('name', [
     beta1: z.number().min(0).lt(1).default(0.9),
     beta2: z.number().min(0).lt(1).default(0.999),
     epsilon: z.number().positive().default(1e-8),
+    /** Decoupled weight decay (AdamW): each step, before Adam's update, p ← p·(1 − lr_t·weightDecay). Absent or 0: plain Adam. */
+    weightDecay: z.number().min(0).optional(),
   }).strict(),
   z.object({ name: z.literal('sgd'), learningRate: z.number().positive() }).strict(),
   z.object({
@@ -35,13 +38,18 @@ export type OptimizerSpec = z.input<typeof optimizerSpecSchema>
  * Builds the optimizer `spec` names. Adam built while the webgpu backend is active updates each
  * variable with one fused kernel (backends/webgpu-adam.ts); on WASM with converge's kernel fixes,
  * with one JS loop per variable (backends/wasm-adam.ts). Both: same numbers, same class name and state.
+ * Adam with `weightDecay` is AdamW (decoupled decay before each update, decoupled-weight-decay.ts).
  */
 export function createOptimizer(spec: OptimizerSpec): tf.Optimizer {
   const s = parseOptions(optimizerSpecSchema, spec, 'optimizer')
   switch (s.name) {
-    case 'adam':
-      if (tf.getBackend() === 'webgpu') return new WebgpuAdamOptimizer(s.learningRate, s.beta1, s.beta2, s.epsilon)
-      return wasmAdamIfTuned(s.learningRate, s.beta1, s.beta2, s.epsilon) ?? tf.train.adam(s.learningRate, s.beta1, s.beta2, s.epsilon)
+    case 'adam': {
+      const adam =
+        tf.getBackend() === 'webgpu'
+          ? new WebgpuAdamOptimizer(s.learningRate, s.beta1, s.beta2, s.epsilon)
+          : (wasmAdamIfTuned(s.learningRate, s.beta1, s.beta2, s.epsilon) ?? tf.train.adam(s.learningRate, s.beta1, s.beta2, s.epsilon))
+      return s.weightDecay ? withDecoupledWeightDecay(adam, s.weightDecay) : adam
+    }
     case 'sgd':
       return tf.train.sgd(s.learningRate)
     case 'momentum':

@@ -1,5 +1,8 @@
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import * as tf from '@tensorflow/tfjs'
-import { createRng, parseOptions, type TaskDefinition, type TaskInstance } from '@converge/core'
+import { createRng, loadWeights, parseOptions, type TaskDefinition, type TaskInstance } from '@converge/core'
 import { z } from 'zod'
 import { FASHION_MNIST_CLASSES, loadFashionMnist } from '../data/fashion-mnist.js'
 import { detrInstance, type SetPredictionBatch } from '../set-prediction/detr-instance.js'
@@ -36,6 +39,17 @@ export const fashionDetectionOptionsSchema = z
     dataSeed: z.number().int().min(0).default(1),
     /** The task's own target: AP50 at least this. */
     targetAp50: z.number().min(0).max(1).default(0.5),
+    /**
+     * Folder of exported stem + encoder weights (`exportWeights`: weights.json + weights.bin, names
+     * `stem/conv1`, `enc0/self/wq`, ...): loaded into the model and kept frozen (not trainable), while
+     * the decoder, heads and queries are drawn from the run's seed. `FASHION_DETECTION_ENCODER_DIR` is
+     * the committed one (width 32, 1 encoder layer, 64×64 canvases).
+     */
+    pretrainedEncoder: z
+      .string()
+      .min(1)
+      .refine((dir) => existsSync(join(dir, 'weights.json')), { message: 'pretrainedEncoder must be a folder holding weights.json (written by exportWeights)' })
+      .optional(),
   })
   .strict()
   .refine((o) => o.size % 8 === 0, { message: 'size must be a multiple of 8 (three stride-2 stem convolutions)', path: ['size'] })
@@ -50,6 +64,21 @@ export type FashionDetectionOutput = DetrOutput
 const CLASSES = FASHION_MNIST_CLASSES.length
 
 /**
+ * The committed pretrained stem + encoder for the default shape (width 32, 2 heads, 1 encoder
+ * layer, 64×64 canvases), written by `packages/tasks/scripts/pretrain-detection-encoder.ts`.
+ */
+export const FASHION_DETECTION_ENCODER_DIR = fileURLToPath(new URL('./nets/detection-encoder/', import.meta.url))
+
+/** The pretrained encoder's tensors, with the folder named in any error; the caller frees them. */
+function loadEncoder(dir: string): tf.NamedTensorMap {
+  try {
+    return loadWeights(dir)
+  } catch (e) {
+    throw new Error(`fashionDetection pretrainedEncoder ${dir}: ${(e as Error).message}`)
+  }
+}
+
+/**
  * Object detection on canvases of real Fashion-MNIST items (Zalando Research, MIT licence): each
  * `size`×`size` canvas holds `minObjects..maxObjects` items, resized to a seeded side in
  * [`minSide`, `maxSide`] and placed at seeded positions (boxes overlap by IoU ≤ `maxIou`), with the
@@ -58,7 +87,8 @@ const CLASSES = FASHION_MNIST_CLASSES.length
  * The model is the mini DETR of `setPrediction` with a three-conv stem ((size/8)² tokens), trained
  * with Hungarian matching and the focal / L1 / GIoU set loss on every decoder layer; evaluation:
  * COCO AP (IoU 0.5:0.95) and AP50 by the 101-point evaluator, and the matched-box L1. Provides the
- * `querySets` capability (Group DETR).
+ * `querySets` capability (Group DETR). With `pretrainedEncoder`, the stem and encoder come from a
+ * folder of exported weights and stay frozen, so only the decoder, heads and queries train.
  */
 export function fashionDetection(options: FashionDetectionOptions = {}): TaskDefinition<SetPredictionBatch, FashionDetectionOutput> {
   const o = parseOptions(fashionDetectionOptionsSchema, options, 'fashionDetection options')
@@ -70,21 +100,30 @@ export function fashionDetection(options: FashionDetectionOptions = {}): TaskDef
     optimizer: { name: 'adam', learningRate: o.learningRate },
     create(init): TaskInstance<SetPredictionBatch, FashionDetectionOutput> {
       const data = loadFashionMnist(o.dir !== undefined ? { dir: o.dir } : {})
-      const detr = new MiniDetr(
-        {
-          imageSize: o.size,
-          width: o.width,
-          heads: o.heads,
-          encoderLayers: o.encoderLayers,
-          decoderLayers: o.decoderLayers,
-          queries: o.queries,
-          classes: CLASSES,
-          ffnRatio: o.ffnRatio,
-          stemConvs: 3,
-        },
-        init.streams.stream('init'),
-        init.variableName,
-      )
+      const encoder = o.pretrainedEncoder !== undefined ? loadEncoder(o.pretrainedEncoder) : undefined
+      let detr: MiniDetr
+      try {
+        detr = new MiniDetr(
+          {
+            imageSize: o.size,
+            width: o.width,
+            heads: o.heads,
+            encoderLayers: o.encoderLayers,
+            decoderLayers: o.decoderLayers,
+            queries: o.queries,
+            classes: CLASSES,
+            ffnRatio: o.ffnRatio,
+            stemConvs: 3,
+          },
+          init.streams.stream('init'),
+          init.variableName,
+          encoder,
+        )
+      } catch (e) {
+        throw o.pretrainedEncoder !== undefined ? new Error(`fashionDetection pretrainedEncoder ${o.pretrainedEncoder}: ${(e as Error).message}`) : e
+      } finally {
+        if (encoder) tf.dispose(Object.values(encoder))
+      }
       const val = drawFashionScenes(createRng(`fashion-detection:val:${o.dataSeed}`), data.test, o.valSize, scenes)
       return detrInstance({
         detr,

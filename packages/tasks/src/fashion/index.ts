@@ -6,7 +6,7 @@ export {
   type FashionClassificationOutput,
 } from './fashion-classification.js'
 export { cnnNet, mlpNet, variableMaker, type ClassifierNet } from './classifier-nets.js'
-export { fashionDetection, fashionDetectionOptionsSchema, type FashionDetectionOptions, type FashionDetectionOutput } from './fashion-detection.js'
+export { fashionDetection, fashionDetectionOptionsSchema, FASHION_DETECTION_ENCODER_DIR, type FashionDetectionOptions, type FashionDetectionOutput } from './fashion-detection.js'
 export { drawFashionScene, drawFashionScenes, type FashionSceneOptions } from './fashion-scenes.js'
 export { unitScaleImages, gatherImages, augmentView } from './fashion-images.js'
 export {

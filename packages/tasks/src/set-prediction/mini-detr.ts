@@ -60,6 +60,9 @@ interface DecoderLayer extends EncoderLayer {
   readonly norm3: Norm
 }
 
+/** Local names of the stem and encoder weights (`stem/conv1`, `enc0/self/wq`, ...): what a pretrained encoder holds. */
+export const isEncoderWeight = (local: string): boolean => /^(stem|enc\d+)\//.test(local)
+
 /** The prior-probability class bias of RetinaNet/Deformable DETR: sigmoid(bias) = 0.01 at init. */
 export const CLASS_PRIOR_BIAS = -Math.log((1 - 0.01) / 0.01)
 
@@ -87,7 +90,12 @@ function strideTwoConv(x: tf.Tensor4D, w: tf.Tensor2D, bias: tf.Tensor1D): tf.Te
  * offset), applied after every decoder layer for the auxiliary losses.
  */
 export class MiniDetr {
+  /** The trainable variables (every weight, or all but the stem and encoder when they are pretrained). */
   readonly variables: tf.Variable[] = []
+  /** The stem and encoder weights loaded from `pretrainedEncoder`: not trainable, never in `variables`. */
+  readonly frozenVariables: tf.Variable[] = []
+  /** The stem and encoder variables (trainable or frozen) by local name: what `exportWeights` saves as a pretrained encoder. */
+  readonly encoderWeights: Record<string, tf.Variable> = {}
   readonly queryEmbedding: tf.Variable<tf.Rank.R2>
   private readonly conv1: tf.Variable
   private readonly conv1b: tf.Variable
@@ -108,16 +116,39 @@ export class MiniDetr {
     readonly config: MiniDetrConfig,
     rng: Rng,
     name: (local: string) => string,
+    /**
+     * Stem and encoder weights by local name (`stem/conv1`, `enc0/self/wq`, ...; exactly those of
+     * this shape): copied into frozen variables instead of drawn. The caller keeps owning the map.
+     */
+    pretrainedEncoder?: tf.NamedTensorMap,
   ) {
     const { width: d, classes, ffnRatio } = config
     if (d % config.heads !== 0 || d % 4 !== 0) throw new RangeError(`width ${d} must be a multiple of 4 and of ${config.heads} heads`)
-    // init: a normal's standard deviation, or a constant
+    const used = new Set<string>()
+    const fail = (message: string): never => {
+      for (const v of [...this.variables, ...this.frozenVariables]) v.dispose()
+      throw new RangeError(message)
+    }
+    // init: a normal's standard deviation, or a constant; a pretrained stem/encoder weight is copied and frozen
     const make = (shape: number[], init: number | 'zeros' | 'ones' | { fill: number }, local: string): tf.Variable => {
+      if (pretrainedEncoder && isEncoderWeight(local)) {
+        const given = pretrainedEncoder[local]
+        if (!given) return fail(`pretrained encoder lacks weight "${local}" (shape [${shape}]); it must hold the stem and encoder of this model`)
+        if (given.shape.length !== shape.length || given.shape.some((n, i) => n !== shape[i])) {
+          return fail(`pretrained encoder weight "${local}" has shape [${given.shape}]; this model (width ${d}, ${config.encoderLayers} encoder layers) needs [${shape}]`)
+        }
+        used.add(local)
+        const frozen = tf.variable(given, false, name(local))
+        this.frozenVariables.push(frozen)
+        this.encoderWeights[local] = frozen
+        return frozen
+      }
       const value =
         init === 'zeros' ? tf.zeros(shape) : init === 'ones' ? tf.ones(shape) : typeof init === 'object' ? tf.fill(shape, init.fill) : tf.randomNormal(shape, 0, init, 'float32', rng.opSeed())
       const v = tf.variable(value, true, name(local))
       value.dispose()
       this.variables.push(v)
+      if (isEncoderWeight(local)) this.encoderWeights[local] = v
       return v
     }
     const xavier = (fanIn: number, fanOut: number) => Math.sqrt(2 / (fanIn + fanOut))
@@ -173,7 +204,13 @@ export class MiniDetr {
     const grid = config.imageSize / stride
     if (!Number.isInteger(grid)) throw new RangeError(`image size ${config.imageSize} is not divisible by the stem's stride ${stride}`)
     this.positions = tf.tensor2d(sinCosPositions(grid, d), [grid * grid, d])
+    const extra = pretrainedEncoder ? Object.keys(pretrainedEncoder).filter((k) => !used.has(k)) : []
+    if (extra.length) {
+      this.positions.dispose()
+      fail(`pretrained encoder holds weights this model has no stem/encoder place for: ${extra.join(', ')}`)
+    }
   }
+
 
   /** Fresh query embeddings drawn as the model's own (standard normal), `[queries, width]`. */
   initQueries(seed: number): tf.Tensor2D {
@@ -258,7 +295,7 @@ export class MiniDetr {
   }
 
   dispose(): void {
-    for (const v of this.variables) v.dispose()
+    for (const v of [...this.variables, ...this.frozenVariables]) v.dispose()
     this.positions.dispose()
   }
 }

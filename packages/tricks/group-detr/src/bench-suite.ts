@@ -75,3 +75,4 @@ export const groupDetrSuite = defineSuite({
     'A Group DETR step decodes K·Q queries (the encoder runs once): compare trainSeconds as well as steps. D evaluates with all 132 queries (it has no group 0). ' +
     'quick is a smoke test (1 seed, 20 steps, 32 validation scenes): far too short for AP to mean anything.',
 })
+export { groupDetrFashionSuite, GROUP_DETR_FASHION_TASK_OPTIONS } from './fashion-suite.js'
