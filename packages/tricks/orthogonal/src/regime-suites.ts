@@ -82,6 +82,7 @@ export const MOBY_TRANSFORMER = { corpus: 'moby-dick', dModel: 64, heads: 4, lay
 const SHARED = {
   baseline: 'adamw',
   // The level the tuned AdamW reaches by 65% of its budget (before its decay starts), on the tuning seeds.
+  target: { kind: 'fromTuning', atFraction: 0.65, metric: 'loss', direction: 'min' },
   crossing: 'median3',
   tuneBy: 'final',
   optIn: true,
@@ -98,7 +99,6 @@ export const orthogonalMobySuite: BenchSuite = defineSuite({
     quick: { seeds: 2, tuningSeeds: 1, maxSteps: 60, evalEvery: 20 },
     full: { seeds: 6, tuningSeeds: 2, maxSteps: 500, evalEvery: 25 },
   },
-  target: { kind: 'fromTuning', atFraction: 0.65, metric: 'loss', direction: 'min' },
   notes:
     'Pre-registered (see the orthogonal card). Every arm: β2 0.95, 30 warmup steps, then constant, the last 30% decayed linearly to 0; no weight decay. Tuning: 2 seeds (1001, 1002), ranked by the median final held-out loss (tuneBy final); AdamW lr {4e-3, 8e-3, 1.6e-2, 3.2e-2}; Muon and ROOT matrices {0.01, 0.02, 0.04} × AdamW part {8e-3, 1.6e-2} (grids from a pilot on seed 2001). ' +
     'Primary endpoint: the budget-matched speed-up of Muon (T_AdamW / T*, T* interpolated in log budget between 125, 200, 300, 400 and 500 steps). Secondary: steps to the level the tuned AdamW reaches by step 325 on the tuning seeds (running median of 3), and ROOT at the full budget.',
@@ -118,7 +118,6 @@ export const orthogonalFashionCnnSuite: BenchSuite = defineSuite({
     quick: { seeds: 2, tuningSeeds: 1, maxSteps: 60, evalEvery: 20 },
     full: { seeds: 6, tuningSeeds: 2, maxSteps: 300, evalEvery: 15 },
   },
-  target: { kind: 'fromTuning', atFraction: 0.65, metric: 'loss', direction: 'min' },
   notes:
     'Pre-registered (see the orthogonal card). Same schedule, tuning rule and endpoints as orthogonal-moby, grids one step higher (AdamW lr {8e-3, 1.6e-2, 3.2e-2, 6.4e-2}; Muon and ROOT matrices {0.02, 0.04, 0.08} × AdamW part {8e-3, 3.2e-2}, from a pilot on seed 2001); 300 steps, evaluation every 15; metric: cross-entropy on 5,000 held-out training images (accuracy reported beside it). Conv kernels route to Muon as [kh·kw·in, out] matrices; biases and the head stay on AdamW.',
 })
