@@ -1,0 +1,95 @@
+/**
+ * Just enough of the WebAssembly binary format to emit a small kernel module by hand: opcodes as
+ * byte arrays, LEB128 immediates, and a module of one function that imports its memory (tfjs's
+ * WASM heap), so the kernel reads and writes tensors where they lie. No dependency, no build step.
+ */
+
+export type Bytes = number[]
+
+export function uleb(value: number): Bytes {
+  const out: Bytes = []
+  let v = value >>> 0
+  do {
+    const byte = v & 0x7f
+    v >>>= 7
+    out.push(v === 0 ? byte : byte | 0x80)
+  } while (v !== 0)
+  return out
+}
+
+export function sleb(value: number): Bytes {
+  const out: Bytes = []
+  let v = value | 0
+  for (;;) {
+    const byte = v & 0x7f
+    v >>= 7
+    const done = (v === 0 && (byte & 0x40) === 0) || (v === -1 && (byte & 0x40) !== 0)
+    out.push(done ? byte : byte | 0x80)
+    if (done) return out
+  }
+}
+
+const name = (s: string): Bytes => [...uleb(s.length), ...Array.from(s, (c) => c.charCodeAt(0))]
+const vec = (items: Bytes[]): Bytes => [...uleb(items.length), ...items.flat()]
+const section = (id: number, body: Bytes): Bytes => [id, ...uleb(body.length), ...body]
+
+export const I32 = 0x7f
+export const F32 = 0x7d
+export const V128 = 0x7b
+const VOID = 0x40
+const SIMD = 0xfd
+/** memarg for 4-byte aligned accesses (the hint only; tfjs's buffers are 8-byte aligned). */
+const mem = (offset: number): Bytes => [2, ...uleb(offset)]
+
+/** Instructions used by the kernels (each returns its bytes, so bodies are written as nested arrays). */
+export const op = {
+  block: (): Bytes => [0x02, VOID],
+  loop: (): Bytes => [0x03, VOID],
+  if: (): Bytes => [0x04, VOID],
+  else: (): Bytes => [0x05],
+  end: (): Bytes => [0x0b],
+  br: (depth: number): Bytes => [0x0c, ...uleb(depth)],
+  brIf: (depth: number): Bytes => [0x0d, ...uleb(depth)],
+  select: (): Bytes => [0x1b],
+  get: (local: number): Bytes => [0x20, ...uleb(local)],
+  set: (local: number): Bytes => [0x21, ...uleb(local)],
+  i32: (value: number): Bytes => [0x41, ...sleb(value)],
+  i32Eqz: (): Bytes => [0x45],
+  i32LtU: (): Bytes => [0x49],
+  i32GtU: (): Bytes => [0x4b],
+  i32GeU: (): Bytes => [0x4f],
+  i32Add: (): Bytes => [0x6a],
+  i32Mul: (): Bytes => [0x6c],
+  i32Shl: (): Bytes => [0x74],
+  f32: (value: number): Bytes => [0x43, ...new Uint8Array(Float32Array.of(value).buffer)],
+  f32Load: (offset = 0): Bytes => [0x2a, ...mem(offset)],
+  f32Store: (offset = 0): Bytes => [0x38, ...mem(offset)],
+  f32Add: (): Bytes => [0x92],
+  f32Mul: (): Bytes => [0x94],
+  v128Load: (offset = 0): Bytes => [SIMD, ...uleb(0x00), ...mem(offset)],
+  v128Store: (offset = 0): Bytes => [SIMD, ...uleb(0x0b), ...mem(offset)],
+  v128Zero: (): Bytes => [SIMD, ...uleb(0x0c), ...new Array<number>(16).fill(0)],
+  f32x4Splat: (): Bytes => [SIMD, ...uleb(0x13)],
+  f32x4Add: (): Bytes => [SIMD, ...uleb(0xe4)],
+  f32x4Mul: (): Bytes => [SIMD, ...uleb(0xe6)],
+}
+
+/**
+ * A module exporting one function `exportName(params: i32 × paramCount)` with the given extra
+ * locals and body, importing its memory as env.memory.
+ */
+export function kernelModule(exportName: string, paramCount: number, locals: number[], body: Bytes): Uint8Array {
+  const type = [0x60, ...vec(new Array<Bytes>(paramCount).fill([I32])), ...vec([])]
+  const memoryImport = [...name('env'), ...name('memory'), 0x02, 0x00, ...uleb(1)]
+  const localGroups = locals.map((t) => [...uleb(1), t])
+  const code = [...vec(localGroups), ...body, ...op.end()]
+  const bytes = [
+    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
+    ...section(1, vec([type])),
+    ...section(2, vec([memoryImport])),
+    ...section(3, vec([uleb(0)])),
+    ...section(7, vec([[...name(exportName), 0x00, ...uleb(0)]])),
+    ...section(10, vec([[...uleb(code.length), ...code]])),
+  ]
+  return Uint8Array.from(bytes)
+}
