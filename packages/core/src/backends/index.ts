@@ -23,6 +23,7 @@ export {
   TRANSPOSE_FREE_KERNELS,
   TILED_TRANSPOSE_KERNELS,
   SHARED_BUFFER_KERNELS,
+  HEAP_SLICE_KERNELS,
 } from './wasm-tuning.js'
 export { installComparisonGradients, ZERO_GRADIENT_KERNELS } from './comparison-gradients.js'
 export { runOnCpu } from './cpu-fallback.js'

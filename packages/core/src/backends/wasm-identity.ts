@@ -18,3 +18,17 @@ export function sharedIdentity(stock: tf.KernelFunc): tf.KernelFunc {
     return { dataId: x.dataId, shape: x.shape, dtype: x.dtype } as never
   }
 }
+
+/**
+ * A Cast kernel for WASM that shares its input's buffer when the dtype does not change (as the
+ * CPU backend's Cast does), instead of copying it: gradients cast their operands to float32
+ * (`mul`'s, for one), ~120 copies a step on the shapes-diffusion SiT. Every real conversion goes
+ * to `stock`.
+ */
+export function sharedCast(stock: tf.KernelFunc): tf.KernelFunc {
+  const identity = sharedIdentity(stock)
+  return (args) => {
+    const { inputs, attrs } = args as unknown as { inputs: { x: TensorInfo }; attrs: { dtype: tf.DataType } }
+    return inputs.x.dtype === attrs.dtype ? identity(args) : stock(args)
+  }
+}

@@ -2,8 +2,9 @@ import * as tf from '@tensorflow/tfjs'
 import { BackendError } from '../errors.js'
 import { runOnCpu, type DataBackend, type TensorInfo } from './cpu-fallback.js'
 import { conv2dBackpropFilter, conv2dBackpropInput } from './wasm-conv-gradients.js'
-import { sharedIdentity } from './wasm-identity.js'
+import { sharedCast, sharedIdentity } from './wasm-identity.js'
 import { simdMatmul } from './wasm-simd-matmul.js'
+import { heapSlice, heapSplitV } from './wasm-slice.js'
 import { maxPoolGrad } from './wasm-max-pool-grad.js'
 import { leadingAxesSum } from './wasm-sum.js'
 import { sumAfterTranspose, tiledTranspose } from './wasm-transpose.js'
@@ -22,8 +23,11 @@ import { sumAfterTranspose, tiledTranspose } from './wasm-transpose.js'
  * - float32 BatchMatMul runs as a WebAssembly SIMD kernel, the same float32 operations in the
  *   same order as tfjs's scalar loop (batches: 8-19x faster) or XNNPACK (one matrix with b up to
  *   512 KiB: 1.0-1.6x) (wasm-simd-matmul.ts);
- * - Identity shares its input's buffer instead of copying it (wasm-identity.ts): the engine clones
- *   every tensor it saves for the backward pass through it (SHARED_BUFFER_KERNELS);
+ * - Slice and SplitV copy float32/int32 words on the heap instead of copying the whole input out
+ *   of it first (HEAP_SLICE_KERNELS; wasm-slice.ts);
+ * - Identity, and Cast to the same dtype, share the input's buffer instead of copying it
+ *   (wasm-identity.ts): the engine clones every tensor it saves for the backward pass through
+ *   Identity, and gradients cast their operands (SHARED_BUFFER_KERNELS);
  * Installed once, idempotent; `uninstallWasmKernelFixes` restores stock tfjs for comparison.
  */
 
@@ -53,8 +57,11 @@ export const JS_WASM_KERNELS = Object.keys(JS_WASM_KERNEL_REASONS) as (keyof typ
 /** Matmul kernels whose transpose flags are replaced by an explicit transpose. */
 export const TRANSPOSE_FREE_KERNELS = ['BatchMatMul', '_FusedMatMul'] as const
 
-/** Kernels that return their input's buffer, reference counted, instead of a copy (wasm-identity.ts). */
-export const SHARED_BUFFER_KERNELS = ['Identity'] as const
+/** Kernels that return their input's buffer, reference counted, instead of a copy (Cast: to its own dtype; wasm-identity.ts). */
+export const SHARED_BUFFER_KERNELS = ['Identity', 'Cast'] as const
+
+/** Kernels that copy float32/int32 slices word by word on the WASM heap (wasm-slice.ts). */
+export const HEAP_SLICE_KERNELS = ['Slice', 'SplitV'] as const
 
 /** Kernels replaced so that matrix transposes are tiled (wasm-transpose.ts). */
 export const TILED_TRANSPOSE_KERNELS = ['Transpose', 'Sum'] as const
@@ -125,9 +132,18 @@ export function installWasmKernelFixes(): void {
     replaceWasmKernel(name, name === 'BatchMatMul' ? simdMatmul(transposeFree, tiled) : transposeFree)
   }
   for (const name of CPU_FALLBACK_KERNELS) replaceWasmKernel(name, runOnCpu(name))
+  for (const name of HEAP_SLICE_KERNELS) {
+    if (!tf.getKernel(name, 'wasm')) throw new BackendError(`WASM kernel fixes: the wasm backend has no ${name} kernel`)
+  }
+  const slice = heapSlice(tf.getKernel('Slice', 'wasm')!.kernelFunc)
+  replaceWasmKernel('Slice', slice)
+  replaceWasmKernel('SplitV', heapSplitV(slice, tf.getKernel('SplitV', 'wasm')!.kernelFunc))
   const identity = tf.getKernel('Identity', 'wasm')
   if (!identity) throw new BackendError('WASM kernel fixes: the wasm backend has no Identity kernel')
   replaceWasmKernel('Identity', sharedIdentity(identity.kernelFunc))
+  const cast = tf.getKernel('Cast', 'wasm')
+  if (!cast) throw new BackendError('WASM kernel fixes: the wasm backend has no Cast kernel')
+  replaceWasmKernel('Cast', sharedCast(cast.kernelFunc))
   // The gradients below call the matmul as installed above (transpose-free) and fall back to the
   // CPU kernel, or to tfjs's own WASM kernel, for the cases they leave out.
   const tunedMatmul = tf.getKernel('BatchMatMul', 'wasm')!.kernelFunc

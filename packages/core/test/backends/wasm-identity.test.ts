@@ -105,3 +105,43 @@ describe('training with the shared Identity', () => {
     expect(new Set(shared.ids.slice(1)).size).toBe(1)
   })
 })
+
+describe('Cast to the same dtype shares the buffer', () => {
+  it('float32 → float32 and int32 → int32 share; a real conversion copies and converts', () => {
+    const baseline = wasmIds()
+    const x = tf.tensor(normalInput('cast x', [3, 4]).values, [3, 4])
+    const i = tf.tensor1d([2, -5, 9], 'int32')
+    const same = tf.cast(x, 'float32')
+    const sameInt = tf.cast(i, 'int32')
+    expect(wasmIds()).toBe(baseline + 2) // x and i only
+    const converted = tf.cast(i, 'float32')
+    const truncated = tf.tidy(() => tf.cast(tf.tensor1d([1.7, -2.2]), 'int32'))
+    expect(converted.dtype).toBe('float32')
+    expect(Array.from(converted.dataSync())).toEqual([2, -5, 9])
+    expect(Array.from(truncated.dataSync())).toEqual([1, -2])
+    const values = Array.from(x.dataSync())
+    x.dispose()
+    expect(Array.from(same.dataSync())).toEqual(values)
+    expect(Array.from(sameInt.dataSync())).toEqual([2, -5, 9])
+    tf.dispose([i, same, sameInt, converted, truncated])
+    expect(wasmIds()).toBe(baseline)
+  })
+
+  it("training gives the copying Cast's losses and weights to the bit", () => {
+    const shared = train()
+    const realCast = tf.getKernel('Cast', 'wasm')!
+    uninstallWasmKernelFixes()
+    const copying = tf.getKernel('Cast', 'wasm')!
+    installWasmKernelFixes()
+    tf.unregisterKernel('Cast', 'wasm')
+    tf.registerKernel(copying)
+    try {
+      const copied = train()
+      expect(shared.losses).toEqual(copied.losses)
+      expect(shared.weights).toEqual(copied.weights)
+    } finally {
+      tf.unregisterKernel('Cast', 'wasm')
+      tf.registerKernel(realCast)
+    }
+  })
+})

@@ -1,0 +1,74 @@
+import * as tf from '@tensorflow/tfjs'
+import type { DataBackend, TensorInfo } from './cpu-fallback.js'
+
+/** What the slice reads of tfjs's WASM backend. */
+type WasmBackend = DataBackend & {
+  wasm: { HEAP32: Int32Array }
+  dataIdMap: { get(dataId: object): { memoryOffset: number } }
+  makeOutput(shape: number[], dtype: tf.DataType): TensorInfo
+}
+
+/** Rows at least this long are copied with TypedArray.set (a memcpy) instead of element by element. */
+const LONG_ROW = 256
+
+/**
+ * A Slice kernel for WASM that copies float32 and int32 slices as 32-bit words straight between
+ * the input's and the output's place on the WASM heap. tfjs's WASM Slice (JS) first copies the
+ * whole input out of the heap (`readSync`), then makes a subarray per output row: 175 µs for a
+ * head's [32, 16, 16] slice of a [32, 16, 96] qkv tensor, 7% of the SiT step. The words are the
+ * same bits, so the result is the stock one exactly. Other dtypes go to `stock`.
+ */
+export function heapSlice(stock: tf.KernelFunc): tf.KernelFunc {
+  return (args) => {
+    const { inputs, attrs, backend } = args as unknown as { inputs: { x: TensorInfo }; attrs: { begin: number | number[]; size: number | number[] }; backend: WasmBackend }
+    const { x } = inputs
+    if (x.dtype !== 'float32' && x.dtype !== 'int32') return stock(args)
+    const [begin, size] = tf.slice_util.parseSliceParams(x as tf.Tensor, attrs.begin, attrs.size)
+    const out = backend.makeOutput(size, x.dtype)
+    const count = size.reduce((a, b) => a * b, 1)
+    if (count === 0) return out as never
+    // the heap view after makeOutput: an allocation may grow (and so replace) the heap
+    const heap = backend.wasm.HEAP32
+    const src = backend.dataIdMap.get(x.dataId).memoryOffset >> 2
+    const dst = backend.dataIdMap.get(out.dataId).memoryOffset >> 2
+    const rank = x.shape.length
+    if (rank === 0) {
+      heap[dst] = heap[src]!
+      return out as never
+    }
+    const strides = tf.util.computeStrides(x.shape)
+    const row = size[rank - 1]!
+    const rows = count / row
+    const position = new Array<number>(rank - 1).fill(0)
+    for (let r = 0, o = dst; r < rows; r++, o += row) {
+      let from = src + begin[rank - 1]!
+      for (let d = 0; d < rank - 1; d++) from += (begin[d]! + position[d]!) * strides[d]!
+      if (row >= LONG_ROW) heap.copyWithin(o, from, from + row)
+      else for (let c = 0; c < row; c++) heap[o + c] = heap[from + c]!
+      for (let d = rank - 2; d >= 0 && ++position[d]! === size[d]; d--) position[d] = 0
+    }
+    return out as never
+  }
+}
+
+/**
+ * A SplitV kernel for WASM made of `slice` (the heap slice above): tfjs's WASM SplitV calls its
+ * own JS Slice for each piece. Same pieces, same order; dtypes the slice leaves out go to `stock`.
+ */
+export function heapSplitV(slice: tf.KernelFunc, stock: tf.KernelFunc): tf.KernelFunc {
+  return (args) => {
+    const { inputs, attrs, backend } = args as unknown as { inputs: { x: TensorInfo }; attrs: { numOrSizeSplits: number | number[]; axis: number | number[] }; backend: WasmBackend }
+    const { x } = inputs
+    if (x.dtype !== 'float32' && x.dtype !== 'int32') return stock(args)
+    const axis = tf.util.parseAxisParam(attrs.axis, x.shape)[0]!
+    const sizes = tf.backend_util.prepareSplitSize(x as tf.Tensor, attrs.numOrSizeSplits, axis)
+    const begin = new Array<number>(x.shape.length).fill(0)
+    return sizes.map((s) => {
+      const size = x.shape.slice()
+      size[axis] = s
+      const piece = slice({ inputs: { x } as never, attrs: { begin: begin.slice(), size } as never, backend: backend as never }) as TensorInfo
+      begin[axis]! += s
+      return piece
+    }) as never
+  }
+}

@@ -1,0 +1,91 @@
+import * as tf from '@tensorflow/tfjs'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { useBackend } from '../../src/index.js'
+import { installWasmKernelFixes, uninstallWasmKernelFixes, wasmKernelFixesInstalled } from '../../src/backends/index.js'
+import { normalInput } from './kernel-check.js'
+
+// Slice and SplitV on the WASM heap (wasm-slice.ts) compared bit for bit with tfjs's stock kernels.
+
+beforeAll(async () => {
+  await useBackend('wasm')
+  expect(wasmKernelFixesInstalled()).toBe(true)
+})
+afterAll(() => installWasmKernelFixes())
+
+const bits = (t: tf.Tensor) => Array.from(new Uint32Array(Float32Array.from(t.dataSync() as Float32Array).buffer))
+
+function stockAndTuned<T extends tf.Tensor | tf.Tensor[]>(f: () => T): { stock: T; tuned: T } {
+  uninstallWasmKernelFixes()
+  const stock = tf.tidy(f)
+  installWasmKernelFixes()
+  const tuned = tf.tidy(f)
+  return { stock, tuned }
+}
+
+describe('Slice equals the stock WASM Slice', () => {
+  // [label, shape, begin, size]
+  const cases: [string, number[], number[], number[]][] = [
+    ['a head of a qkv tensor [32, 16, 96] → [32, 16, 16]', [32, 16, 96], [0, 0, 48], [-1, -1, 16]],
+    ['rank 1', [50], [7], [20]],
+    ['rank 2, contiguous rows', [9, 12], [3, 0], [4, -1]],
+    ['rank 4, every axis cut', [3, 5, 7, 9], [1, 2, 3, 4], [2, 2, 3, 5]],
+    ['rank 5', [2, 3, 4, 5, 6], [1, 0, 1, 2, 3], [1, 3, 2, 2, 3]],
+    ['long rows (≥ 256 words: copied with copyWithin)', [4, 600], [1, 17], [3, 300]],
+    ['an empty slice', [4, 5], [2, 0], [0, 5]],
+  ]
+  for (const [label, shape, begin, size] of cases) {
+    it(label, () => {
+      const x = tf.tensor(normalInput(label, shape).values, shape)
+      const before = tf.memory().numTensors
+      const { stock, tuned } = stockAndTuned(() => tf.slice(x, begin, size))
+      expect(tuned.shape).toEqual(stock.shape)
+      expect(bits(tuned)).toEqual(bits(stock))
+      tf.dispose([stock, tuned])
+      expect(tf.memory().numTensors).toBe(before)
+      x.dispose()
+    })
+  }
+
+  it('int32 values, NaN payloads and negative zeros are copied as they are', () => {
+    const ints = tf.tensor2d([1, -2, 3, 2147483647, -2147483648, 0], [2, 3], 'int32')
+    const floats = tf.tensor2d(new Float32Array(new Uint32Array([0x7fc00001, 0x80000000, 0x3f800000, 0xff800000, 0x7f800000, 0x00000001]).buffer), [2, 3])
+    const { stock, tuned } = stockAndTuned(() => [tf.slice(ints, [0, 1], [2, 2]), tf.slice(floats, [0, 0], [2, 2])])
+    expect(Array.from(tuned[0]!.dataSync())).toEqual(Array.from(stock[0]!.dataSync()))
+    expect(bits(tuned[1]!)).toEqual(bits(stock[1]!))
+    expect(bits(tuned[1]!)).toEqual([0x7fc00001, 0x80000000, 0xff800000, 0x7f800000])
+    tf.dispose([ints, floats, ...stock, ...tuned])
+  })
+
+  it('leaves bool to the stock kernel', () => {
+    const x = tf.tensor2d([true, false, true, true], [2, 2], 'bool')
+    const { stock, tuned } = stockAndTuned(() => tf.slice(x, [0, 1], [2, 1]))
+    expect(Array.from(tuned.dataSync())).toEqual(Array.from(stock.dataSync()))
+    tf.dispose([x, stock, tuned])
+  })
+})
+
+describe('SplitV equals the stock WASM SplitV', () => {
+  it('six equal pieces of an adaLN modulation [32, 1, 192] and uneven ones', () => {
+    const x = tf.tensor(normalInput('split', [32, 1, 192]).values, [32, 1, 192])
+    const before = tf.memory().numTensors
+    for (const [splits, axis] of [[6, 2], [[40, 100, 52], 2], [[10, 22], 0]] as [number | number[], number][]) {
+      const { stock, tuned } = stockAndTuned(() => tf.split(x, splits, axis))
+      expect(tuned.map((t) => t.shape)).toEqual(stock.map((t) => t.shape))
+      tuned.forEach((t, i) => expect(bits(t)).toEqual(bits(stock[i]!)))
+      tf.dispose([...stock, ...tuned])
+    }
+    expect(tf.memory().numTensors).toBe(before)
+    x.dispose()
+  })
+
+  it('a gradient through per-head slices equals the stock one', () => {
+    const x = tf.tensor(normalInput('grad', [4, 6, 24]).values, [4, 6, 24])
+    const f = (v: tf.Tensor) => {
+      const [a, b] = tf.split(v, [8, 16], 2)
+      return tf.sum(tf.mul(tf.slice(b!, [0, 0, 4], [-1, -1, 8]), tf.slice(a!, [0, 0, 0], [-1, -1, 8])))
+    }
+    const { stock, tuned } = stockAndTuned(() => tf.grad(f)(x))
+    expect(bits(tuned)).toEqual(bits(stock))
+    tf.dispose([x, stock, tuned])
+  })
+})
