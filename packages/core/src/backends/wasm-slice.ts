@@ -23,7 +23,7 @@ export function heapSlice(stock: tf.KernelFunc): tf.KernelFunc {
     const { inputs, attrs, backend } = args as unknown as { inputs: { x: TensorInfo }; attrs: { begin: number | number[]; size: number | number[] }; backend: WasmBackend }
     const { x } = inputs
     if (x.dtype !== 'float32' && x.dtype !== 'int32') return stock(args)
-    const [begin, size] = tf.slice_util.parseSliceParams(x as tf.Tensor, attrs.begin, attrs.size)
+    const [begin, size] = tf.slice_util.parseSliceParams(x as tf.Tensor, attrs.begin, attrs.size) as [number[], number[]]
     const out = backend.makeOutput(size, x.dtype)
     const count = size.reduce((a, b) => a * b, 1)
     if (count === 0) return out as never
