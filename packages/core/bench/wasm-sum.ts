@@ -1,7 +1,8 @@
 /**
  * CPU time of Sum over leading axes (bias gradients) on WASM: tfjs's stock kernel, the kernel
- * fixes' earlier path (tiled transpose of the reduced axes innermost, then the stock Sum), and the
- * column sums of wasm-sum.ts (the current fixes), taking turns in one process, 15 rounds.
+ * fixes' first path (tiled transpose of the reduced axes innermost, then the stock Sum), column
+ * sums as a JS loop (the second), and the SIMD column sums of wasm-sum.ts (the current fixes),
+ * taking turns in one process, 15 rounds.
  *
  *   npx tsx packages/core/bench/wasm-sum.ts
  */
@@ -14,10 +15,24 @@ const stockSum = tf.getKernel('Sum', 'wasm')!
 const stockTranspose = tf.getKernel('Transpose', 'wasm')!
 await useBackend('wasm')
 const current = tf.getKernel('Sum', 'wasm')!
+/** Column sums as a JS loop over the heap (float32 stores), as the fixes first summed columns. */
+const jsColumnSums: tf.KernelFunc = (args) => {
+  const { inputs, attrs, backend } = args as unknown as { inputs: { x: tf.TensorInfo }; attrs: { axis: number[] }; backend: { makeOutput(s: number[], d: string): tf.TensorInfo; typedArrayFromHeap(t: tf.TensorInfo): Float32Array } }
+  const kept = inputs.x.shape.slice(attrs.axis.length)
+  const cols = kept.reduce((a, b) => a * b, 1)
+  const rows = inputs.x.shape.slice(0, attrs.axis.length).reduce((a, b) => a * b, 1)
+  const out = backend.makeOutput(kept, 'float32')
+  const src = backend.typedArrayFromHeap(inputs.x)
+  const sums = backend.typedArrayFromHeap(out)
+  sums.fill(0)
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) sums[c]! += src[r * cols + c]!
+  return out as never
+}
 const arms: Record<string, tf.KernelFunc> = {
   stock: stockSum.kernelFunc,
-  'tiled transpose + stock Sum (before)': sumAfterTranspose(stockSum, tiledTranspose(stockTranspose)),
-  'column sums (now)': current.kernelFunc,
+  'tiled transpose + stock Sum (first)': sumAfterTranspose(stockSum, tiledTranspose(stockTranspose)),
+  'JS column sums (second)': jsColumnSums,
+  'SIMD column sums (now)': current.kernelFunc,
 }
 const use = (f: tf.KernelFunc) => {
   tf.unregisterKernel('Sum', 'wasm')

@@ -93,3 +93,40 @@ export function kernelModule(exportName: string, paramCount: number, locals: num
   ]
   return Uint8Array.from(bytes)
 }
+
+/** `while (!exit) body`: exit is an i32 expression, non-zero to leave. */
+export const whileNot = (exit: Bytes, body: Bytes): Bytes => [...op.block(), ...op.loop(), ...exit, ...op.brIf(1), ...body, ...op.br(0), ...op.end(), ...op.end()]
+/** local x >= local y (unsigned) */
+export const geU = (x: number, y: number): Bytes => [...op.get(x), ...op.get(y), ...op.i32GeU()]
+/** local += amount */
+export const addTo = (local: number, amount: Bytes): Bytes => [...op.get(local), ...amount, ...op.i32Add(), ...op.set(local)]
+/** local base + (offsetElements << 2): the byte address of a 4-byte element */
+export const byteAddress = (base: number, offsetElements: Bytes): Bytes => [...op.get(base), ...offsetElements, ...op.i32(2), ...op.i32Shl(), ...op.i32Add()]
+
+/** The parts of the WebAssembly JS API used here (the project's type libraries leave it out). */
+interface WebAssemblyApi {
+  Module: new (bytes: Uint8Array) => object
+  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> }
+}
+
+/** tfjs's WASM heap (a WebAssembly.Memory), which a kernel module imports. */
+export type Heap = object
+
+/**
+ * A kernel's export bound to one heap: the module is compiled once per process and instantiated
+ * once per heap (a restarted wasm backend has a new one).
+ */
+export function kernelOnHeap<F>(build: () => Uint8Array, exportName: string): (heap: Heap) => F {
+  let module: object | null = null
+  const instances = new WeakMap<Heap, F>()
+  return (heap) => {
+    let fn = instances.get(heap)
+    if (!fn) {
+      const { Module, Instance } = (globalThis as unknown as { WebAssembly: WebAssemblyApi }).WebAssembly
+      module ??= new Module(build())
+      fn = new Instance(module, { env: { memory: heap } }).exports[exportName] as F
+      instances.set(heap, fn)
+    }
+    return fn
+  }
+}

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs'
 import type { DataBackend, TensorInfo } from './cpu-fallback.js'
-import { F32, I32, kernelModule, op, V128, type Bytes } from './wasm-bytecode.js'
+import { addTo, byteAddress, F32, geU, I32, kernelModule, kernelOnHeap, op, V128, whileNot, type Bytes, type Heap } from './wasm-bytecode.js'
 
 /**
  * Float32 matmul for tfjs's WASM backend in Node, in WebAssembly SIMD, summing every output in
@@ -34,12 +34,6 @@ const ACC = [
 const LOCALS = [...new Array<number>(15).fill(I32), F32, F32, ...new Array<number>(11).fill(V128)]
 
 const { get, set, i32 } = op
-/** `while (!exit) body`: exit is an i32 expression, non-zero to leave. */
-const whileNot = (exit: Bytes, body: Bytes): Bytes => [...op.block(), ...op.loop(), ...exit, ...op.brIf(1), ...body, ...op.br(0), ...op.end(), ...op.end()]
-const geU = (x: number, y: number): Bytes => [...get(x), ...get(y), ...op.i32GeU()]
-const addTo = (local: number, amount: Bytes): Bytes => [...get(local), ...amount, ...op.i32Add(), ...set(local)]
-/** base + (offsetElements << 2) */
-const byteAddress = (base: number, offsetElements: Bytes): Bytes => [...get(base), ...offsetElements, ...i32(2), ...op.i32Shl(), ...op.i32Add()]
 /** The address of row r (0 or 1) of a two-row pass, from row 0's pointer and the row stride in bytes. */
 const rowAt = (pointer: number, r: number, stride: number): Bytes => (r === 0 ? get(pointer) : [...get(pointer), ...get(stride), ...op.i32Add()])
 
@@ -123,29 +117,7 @@ function body(): Bytes {
 
 type MatmulExport = (a: number, b: number, out: number, batch: number, m: number, k: number, n: number, aBatch: number, aRow: number, aK: number, bBatch: number, block: number) => void
 
-/** The parts of the WebAssembly JS API used here (the project's type libraries leave it out). */
-interface WebAssemblyApi {
-  Module: new (bytes: Uint8Array) => object
-  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> }
-}
-/** tfjs's WASM heap (a WebAssembly.Memory): the kernel imports it. */
-type Heap = object
-
-let bytecode: Uint8Array | null = null
-const instances = new WeakMap<Heap, MatmulExport>()
-
-/** The kernel bound to one WASM heap (compiled once per process, instantiated once per heap). */
-function kernelFor(memory: Heap): MatmulExport {
-  let fn = instances.get(memory)
-  if (!fn) {
-    bytecode ??= kernelModule('matmul', PARAMS, LOCALS, body())
-    const { Module, Instance } = (globalThis as unknown as { WebAssembly: WebAssemblyApi }).WebAssembly
-    const instance = new Instance(new Module(bytecode), { env: { memory } })
-    fn = instance.exports.matmul as MatmulExport
-    instances.set(memory, fn)
-  }
-  return fn
-}
+const kernelFor = kernelOnHeap<MatmulExport>(() => kernelModule('matmul', PARAMS, LOCALS, body()), 'matmul')
 
 /** What the kernel reads of tfjs's WASM backend. */
 type WasmBackend = DataBackend & {

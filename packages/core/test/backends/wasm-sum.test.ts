@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { useBackend } from '../../src/index.js'
 import { installWasmKernelFixes, uninstallWasmKernelFixes, wasmKernelFixesInstalled } from '../../src/backends/index.js'
+import { MIN_COLUMNS } from '../../src/backends/wasm-sum.js'
 import { normalInput } from './kernel-check.js'
 
 // Sum over leading axes as JS column sums (wasm-sum.ts): compared bit for bit with tfjs's stock
@@ -36,7 +37,8 @@ describe('Sum over leading axes equals the stock WASM Sum to the bit', () => {
     ['keepDims', [9, 4, 3], [0, 1], true],
     ['a size-1 leading axis', [1, 33], 0, false],
     ['one column (below MIN_COLUMNS: the transposing path)', [300, 1], 0, false],
-    ['exactly MIN_COLUMNS columns', [77, 32], 0, false],
+    ['exactly MIN_COLUMNS columns', [77, MIN_COLUMNS], 0, false],
+    ['21 columns: lane groups of 16 and 4, then a scalar column', [8, 14, 14, 21], [0, 1, 2], false],
   ]
   for (const [label, shape, axis, keepDims] of cases) {
     it(label, () => {
