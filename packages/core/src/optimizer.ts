@@ -37,7 +37,7 @@ export type OptimizerSpec = z.input<typeof optimizerSpecSchema>
 /**
  * Builds the optimizer `spec` names. Adam built while the webgpu backend is active updates each
  * variable with one fused kernel (backends/webgpu-adam.ts); on WASM with converge's kernel fixes,
- * with one JS loop per variable (backends/wasm-adam.ts). Both: same numbers, same class name and state.
+ * with one SIMD kernel call per variable (backends/wasm-adam.ts). Both: same numbers, same class name and state.
  * Adam with `weightDecay` is AdamW (decoupled decay before each update, decoupled-weight-decay.ts).
  */
 export function createOptimizer(spec: OptimizerSpec): tf.Optimizer {

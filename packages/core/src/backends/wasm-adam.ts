@@ -1,18 +1,20 @@
 import * as tf from '@tensorflow/tfjs'
 import { ensureMomentSlots, type AdamFields } from './adam-fields.js'
+import { adamUpdate } from './wasm-adam-update.js'
+import type { Heap } from './wasm-bytecode.js'
 import { wasmKernelFixesInstalled } from './wasm-tuning.js'
 
 /**
- * tfjs's Adam, with the update done in one JS loop per variable over the WASM heap: the moments
+ * tfjs's Adam, with the update done in one kernel call per variable over the WASM heap
+ * (wasm-adam-update.ts, WebAssembly SIMD): the moments
  * are rewritten in place, the parameter gets a new buffer (tfjs's WASM matmul caches an operator
  * with the weights packed, keyed by the weight buffer, so a weight must never change in place).
  * tfjs's own Adam runs about 14 kernels per variable, each
  * with the engine's bookkeeping; on a small model with many variables that is a large share of a
  * step (the 51-variable shapes-diffusion SiT: ~700 of ~1900 kernels a step).
  *
- * The arithmetic is tfjs's AdamOptimizer.applyGradients, op for op, each result rounded to float32
- * (Math.fround; a float32 +, −, ×, ÷ or √ done in float64 and rounded once is the float32 result),
- * so the numbers are tfjs's to the bit:
+ * The arithmetic is tfjs's AdamOptimizer.applyGradients, op for op, each a float32 operation, so
+ * the numbers are tfjs's to the bit:
  *   m ← m·β₁ + g·(1−β₁);  v ← v·β₂ + g²·(1−β₂)
  *   p ← (m/(1−β₁ᵗ)) / (√(v/(1−β₂ᵗ)) + ε) · (−lr) + p
  * β₁ᵗ and β₂ᵗ are the optimizer's accBeta1/accBeta2 variables, advanced by tfjs's own ops.
@@ -25,7 +27,9 @@ import { wasmKernelFixesInstalled } from './wasm-tuning.js'
 /** The parts of tfjs's WASM backend the update reads. */
 interface WasmBackendLike {
   refCount(dataId: object): number
-  typedArrayFromHeap(t: { dataId: object; shape: number[]; dtype: tf.DataType }): Float32Array
+  wasm: { asm: { memory: Heap } }
+  dataIdMap: { get(dataId: object): { memoryOffset: number } }
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo
 }
 
 interface NamedTensor {
@@ -41,7 +45,7 @@ function activeWasmBackend(): WasmBackendLike | null {
 }
 
 export class WasmAdamOptimizer extends tf.AdamOptimizer {
-  /** How many applyGradients calls ran the JS loop, and how many fell back to tfjs's ops (for tests). */
+  /** How many applyGradients calls ran the fused update, and how many fell back to tfjs's ops (for tests). */
   readonly fusedSteps = { fused: 0, fallback: 0 }
 
   /** tfjs's Optimizer answers `instanceof` for any object with an optimizer's methods; this class is checked by its prototype chain. */
@@ -64,7 +68,7 @@ export class WasmAdamOptimizer extends tf.AdamOptimizer {
     super.applyGradients(variableGradients as Parameters<tf.AdamOptimizer['applyGradients']>[0])
   }
 
-  /** Whether applyGradients(variableGradients) would run the JS loop now (on wasm, float32 variables and gradients). */
+  /** Whether applyGradients(variableGradients) would run the fused update now (on wasm, float32 variables and gradients). */
   canFuse(variableGradients: Gradients): boolean {
     if (!activeWasmBackend()) return false
     const names = Array.isArray(variableGradients) ? variableGradients.map((v) => v.name) : Object.keys(variableGradients)
@@ -103,25 +107,12 @@ export class WasmAdamOptimizer extends tf.AdamOptimizer {
     const oneMinusBeta2 = f32(1 - self.beta2)
     const epsilon = f32(self.epsilon)
     const negLearningRate = f32(-self.learningRate)
-    const view = (t: tf.Tensor) => backend.typedArrayFromHeap({ dataId: t.dataId, shape: t.shape, dtype: 'float32' })
+    const at = (t: { dataId: object }) => backend.dataIdMap.get(t.dataId).memoryOffset
+    const update = adamUpdate(backend.wasm.asm.memory)
     for (const u of updates) {
-      // views taken afresh for each variable: the previous one's new buffer may have grown the heap
-      const p = view(u.p)
-      const m = view(u.m)
-      const v = view(u.v)
-      const g = view(u.g)
-      const next = new Float32Array(p.length)
-      for (let k = 0; k < p.length; k++) {
-        const gk = g[k]!
-        const m1 = f32(f32(m[k]! * beta1) + f32(gk * oneMinusBeta1))
-        const v1 = f32(f32(v[k]! * beta2) + f32(f32(gk * gk) * oneMinusBeta2))
-        m[k] = m1
-        v[k] = v1
-        const mHat = f32(m1 / correction1)
-        const vHat = f32(v1 / correction2)
-        next[k] = f32(f32(f32(mHat / f32(f32(Math.sqrt(vHat)) + epsilon)) * negLearningRate) + p[k]!)
-      }
-      const updated = tf.tensor(next, u.p.shape, 'float32')
+      const out = backend.makeOutput(u.p.shape, 'float32')
+      update(at(u.p), at(u.m), at(u.v), at(u.g), at(out), u.p.size, beta1, beta2, oneMinusBeta1, oneMinusBeta2, correction1, correction2, epsilon, negLearningRate)
+      const updated = tf.engine().makeTensorFromTensorInfo(out)
       u.p.assign(updated)
       updated.dispose()
     }
@@ -141,7 +132,7 @@ function ownCopy(t: tf.Variable): void {
   copy.dispose()
 }
 
-/** Adam for the active backend's tuned WASM: the JS-loop update when the kernel fixes are installed, else null. */
+/** Adam for the active backend's tuned WASM: the fused update when the kernel fixes are installed, else null. */
 export function wasmAdamIfTuned(learningRate: number, beta1?: number, beta2?: number, epsilon?: number): WasmAdamOptimizer | null {
   return tf.getBackend() === 'wasm' && wasmKernelFixesInstalled() ? new WasmAdamOptimizer(learningRate, beta1, beta2, epsilon ?? null) : null
 }

@@ -64,22 +64,26 @@ export const op = {
   f32: (value: number): Bytes => [0x43, ...new Uint8Array(Float32Array.of(value).buffer)],
   f32Load: (offset = 0): Bytes => [0x2a, ...mem(offset)],
   f32Store: (offset = 0): Bytes => [0x38, ...mem(offset)],
+  f32Sqrt: (): Bytes => [0x91],
   f32Add: (): Bytes => [0x92],
   f32Mul: (): Bytes => [0x94],
+  f32Div: (): Bytes => [0x95],
   v128Load: (offset = 0): Bytes => [SIMD, ...uleb(0x00), ...mem(offset)],
   v128Store: (offset = 0): Bytes => [SIMD, ...uleb(0x0b), ...mem(offset)],
   v128Zero: (): Bytes => [SIMD, ...uleb(0x0c), ...new Array<number>(16).fill(0)],
   f32x4Splat: (): Bytes => [SIMD, ...uleb(0x13)],
+  f32x4Sqrt: (): Bytes => [SIMD, ...uleb(0xe3)],
   f32x4Add: (): Bytes => [SIMD, ...uleb(0xe4)],
   f32x4Mul: (): Bytes => [SIMD, ...uleb(0xe6)],
+  f32x4Div: (): Bytes => [SIMD, ...uleb(0xe7)],
 }
 
 /**
- * A module exporting one function `exportName(params: i32 × paramCount)` with the given extra
- * locals and body, importing its memory as env.memory.
+ * A module exporting one function `exportName(params)` (value types, e.g. [I32, F32]) with the
+ * given extra locals and body, importing its memory as env.memory.
  */
-export function kernelModule(exportName: string, paramCount: number, locals: number[], body: Bytes): Uint8Array {
-  const type = [0x60, ...vec(new Array<Bytes>(paramCount).fill([I32])), ...vec([])]
+export function kernelModule(exportName: string, params: number[], locals: number[], body: Bytes): Uint8Array {
+  const type = [0x60, ...vec(params.map((t) => [t])), ...vec([])]
   const memoryImport = [...name('env'), ...name('memory'), 0x02, 0x00, ...uleb(1)]
   const localGroups = locals.map((t) => [...uleb(1), t])
   const code = [...vec(localGroups), ...body, ...op.end()]

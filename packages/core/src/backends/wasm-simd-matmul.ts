@@ -117,7 +117,7 @@ function body(): Bytes {
 
 type MatmulExport = (a: number, b: number, out: number, batch: number, m: number, k: number, n: number, aBatch: number, aRow: number, aK: number, bBatch: number, block: number) => void
 
-const kernelFor = kernelOnHeap<MatmulExport>(() => kernelModule('matmul', PARAMS, LOCALS, body()), 'matmul')
+const kernelFor = kernelOnHeap<MatmulExport>(() => kernelModule('matmul', new Array<number>(PARAMS).fill(I32), LOCALS, body()), 'matmul')
 
 /** What the kernel reads of tfjs's WASM backend. */
 type WasmBackend = DataBackend & {

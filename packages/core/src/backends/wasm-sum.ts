@@ -19,7 +19,7 @@ const { get, set, i32 } = op
 
 /**
  * Columns c.. in tiles of `vectors` f32x4 lane groups (one scalar column when 0): each tile's
- * sums run down the rows in order from +0, so every column is summed as the JS loop summed it.
+ * sums run down the rows in order from +0, so every column is summed as tfjs sums it.
  */
 function columnTiles(vectors: number): Bytes {
   const width = Math.max(1, 4 * vectors)
@@ -44,7 +44,7 @@ function columnTiles(vectors: number): Bytes {
 }
 
 const columnSums = kernelOnHeap<(src: number, dst: number, rows: number, cols: number) => void>(
-  () => kernelModule('columnSums', 4, LOCALS, [...get(COLS), ...i32(2), ...op.i32Shl(), ...set(COLS_BYTES), ...i32(0), ...set(C), ...columnTiles(4), ...columnTiles(1), ...columnTiles(0)]),
+  () => kernelModule('columnSums', [I32, I32, I32, I32], LOCALS, [...get(COLS), ...i32(2), ...op.i32Shl(), ...set(COLS_BYTES), ...i32(0), ...set(C), ...columnTiles(4), ...columnTiles(1), ...columnTiles(0)]),
   'columnSums',
 )
 

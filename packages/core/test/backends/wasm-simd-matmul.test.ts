@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { useBackend } from '../../src/index.js'
 import { installWasmKernelFixes, uninstallWasmKernelFixes, wasmKernelFixesInstalled } from '../../src/backends/index.js'
-import { kernelModule, op, sleb, uleb } from '../../src/backends/wasm-bytecode.js'
+import { I32, kernelModule, op, sleb, uleb } from '../../src/backends/wasm-bytecode.js'
 import { MAX_SINGLE_B_ELEMENTS, simdMatmul } from '../../src/backends/wasm-simd-matmul.js'
 import { tiledTranspose } from '../../src/backends/wasm-transpose.js'
 import { withoutTransposeFlags } from '../../src/backends/wasm-tuning.js'
@@ -179,7 +179,7 @@ describe('the bytecode encoder', () => {
   it('builds a module that validates and runs on an imported memory', () => {
     // store(p0, load(p0) * 2): params are (p0, p1) so the module has the kernel's shape
     const body = [...op.get(0), ...op.get(0), ...op.f32Load(), ...op.f32(2), ...op.f32Mul(), ...op.f32Store()]
-    const bytes = kernelModule('double', 2, [], body)
+    const bytes = kernelModule('double', [I32, I32], [], body)
     const api = (globalThis as unknown as { WebAssembly: { Memory: new (d: { initial: number }) => { buffer: ArrayBuffer }; Module: new (b: Uint8Array) => object; Instance: new (m: object, i: object) => { exports: Record<string, (...a: number[]) => void> } } }).WebAssembly
     const memory = new api.Memory({ initial: 1 })
     new Float32Array(memory.buffer)[2] = 1.25
