@@ -1,8 +1,12 @@
 import * as tf from '@tensorflow/tfjs'
 import type { DataBackend, TensorInfo } from './cpu-fallback.js'
+import type { Heap } from './wasm-bytecode.js'
+import { convFilterGradient } from './wasm-conv-filter-kernel.js'
 
 /** What the conv gradients read of tfjs's WASM backend. */
 type WasmBackend = DataBackend & {
+  wasm: { asm: { memory: Heap } }
+  dataIdMap: { get(dataId: object): { memoryOffset: number } }
   makeOutput(shape: number[], dtype: tf.DataType): TensorInfo
   typedArrayFromHeap(t: TensorInfo): Float32Array
 }
@@ -18,16 +22,15 @@ interface Conv2DGradAttrs {
 const asShape = (t: TensorInfo, shape: number[]): TensorInfo => ({ dataId: t.dataId, shape, dtype: t.dtype })
 
 /**
- * The filter gradient of a 2-D convolution (NHWC, float32) as one matmul: the input patches are
- * laid out in JS as a [filterH·filterW·inC, batch·outH·outW] matrix (im2col, transposed, zeros
- * where a patch reaches into the padding), multiplied by dy as [batch·outH·outW, outC] with the
- * WASM backend's matmul, and the [filterH·filterW·inC, outC] product is the filter's shape.
- * tfjs's WASM backend has no kernel for it; its CPU kernel takes ~1.6 s for one 3×3 conv of 8 → 16
- * channels on 64 images of 14×14. Sums run in XNNPACK's order in float32, so the result equals
- * the CPU kernel's (float64 sums) to float32 rounding, not to the bit. Other cases (NCHW, other
- * dtypes) go to `fallback`.
+ * The filter gradient of a 2-D convolution (NHWC, float32): the sum over output positions of each
+ * input patch times dy, in the SIMD kernel of wasm-conv-filter-kernel.ts, which reads the patches
+ * straight from x instead of laying out an im2col matrix. Its sums run in the order the matmul of
+ * that matrix by dy sums them (one float32 chain over the positions), so the result is that
+ * matmul's to the bit, and equals tfjs's CPU kernel (float64 sums) to float32 rounding. tfjs's
+ * WASM backend has no kernel for it; its CPU kernel takes ~1.6 s for one 3×3 conv of 8 → 16
+ * channels on 64 images of 14×14. Other cases (NCHW, other dtypes) go to `fallback`.
  */
-export function conv2dBackpropFilter(matmul: tf.KernelFunc, fallback: tf.KernelFunc): tf.KernelFunc {
+export function conv2dBackpropFilter(fallback: tf.KernelFunc): tf.KernelFunc {
   return (args) => {
     const { inputs, attrs, backend } = args as unknown as {
       inputs: { x: TensorInfo; dy: TensorInfo }
@@ -38,46 +41,15 @@ export function conv2dBackpropFilter(matmul: tf.KernelFunc, fallback: tf.KernelF
     if (attrs.dataFormat !== 'NHWC' || x.dtype !== 'float32' || dy.dtype !== 'float32') return fallback(args)
     const info = tf.backend_util.computeConv2DInfo(x.shape as never, attrs.filterShape, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode, false, 'channelsLast')
     const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, filterHeight, filterWidth, strideHeight, strideWidth } = info
-    const { top, left } = info.padInfo
-    const rows = filterHeight * filterWidth * inChannels
-    const cols = batchSize * outHeight * outWidth
-    const patches = backend.makeOutput([rows, cols], 'float32')
-    try {
-      // views after makeOutput: an allocation may grow (and so move) the heap
-      const src = backend.typedArrayFromHeap(x)
-      const dst = backend.typedArrayFromHeap(patches)
-      for (let fh = 0; fh < filterHeight; fh++) {
-        for (let fw = 0; fw < filterWidth; fw++) {
-          for (let c = 0; c < inChannels; c++) {
-            let at = ((fh * filterWidth + fw) * inChannels + c) * cols
-            for (let n = 0; n < batchSize; n++) {
-              for (let oh = 0; oh < outHeight; oh++) {
-                const ih = oh * strideHeight - top + fh
-                if (ih < 0 || ih >= inHeight) {
-                  dst.fill(0, at, at + outWidth)
-                  at += outWidth
-                  continue
-                }
-                const rowStart = (n * inHeight + ih) * inWidth
-                for (let ow = 0; ow < outWidth; ow++) {
-                  const iw = ow * strideWidth - left + fw
-                  dst[at++] = iw < 0 || iw >= inWidth ? 0 : src[(rowStart + iw) * inChannels + c]!
-                }
-              }
-            }
-          }
-        }
-      }
-      const out = matmul({
-        inputs: { a: patches, b: asShape(dy, [cols, outChannels]) } as never,
-        attrs: { transposeA: false, transposeB: false } as never,
-        backend: backend as never,
-      }) as TensorInfo
-      ;(out as { shape: number[] }).shape = [filterHeight, filterWidth, inChannels, outChannels]
-      return out as never
-    } finally {
-      backend.disposeData(patches.dataId)
-    }
+    const out = backend.makeOutput([filterHeight, filterWidth, inChannels, outChannels], 'float32')
+    backend.typedArrayFromHeap(out).fill(0)
+    const at = (t: TensorInfo) => backend.dataIdMap.get(t.dataId).memoryOffset
+    convFilterGradient(backend.wasm.asm.memory)(
+      at(x), at(dy), at(out),
+      batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels,
+      filterHeight, filterWidth, strideHeight, strideWidth, info.padInfo.top, info.padInfo.left,
+    )
+    return out as never
   }
 }
 

@@ -149,7 +149,7 @@ export function installWasmKernelFixes(): void {
   const tunedMatmul = tf.getKernel('BatchMatMul', 'wasm')!.kernelFunc
   const stockInputGrad = tf.getKernel('Conv2DBackpropInput', 'wasm')
   if (!stockInputGrad) throw new BackendError('WASM kernel fixes: the wasm backend has no Conv2DBackpropInput kernel')
-  replaceWasmKernel('Conv2DBackpropFilter', conv2dBackpropFilter(tunedMatmul, runOnCpu('Conv2DBackpropFilter')))
+  replaceWasmKernel('Conv2DBackpropFilter', conv2dBackpropFilter(runOnCpu('Conv2DBackpropFilter')))
   replaceWasmKernel('Conv2DBackpropInput', conv2dBackpropInput(tunedMatmul, stockInputGrad.kernelFunc))
   replaceWasmKernel('MaxPoolGrad', maxPoolGrad(runOnCpu('MaxPoolGrad')))
   installed = true

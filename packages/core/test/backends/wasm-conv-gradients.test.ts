@@ -172,3 +172,43 @@ describe('a CNN trains the same on tuned WASM as on CPU', () => {
     expect(wasmIds()).toBe(before)
   })
 })
+
+describe('the filter gradient equals the im2col matmul to the bit', () => {
+  /** The im2col matrix [filterH·filterW·inC, batch·outH·outW] of x, zeros in the padding, built in JS. */
+  function im2col(x: tf.Tensor4D, filter: number[], strides: [number, number], pad: Pad): { matrix: tf.Tensor2D; dyShape: number[] } {
+    const info = tf.backend_util.computeConv2DInfo(x.shape, filter as [number, number, number, number], strides, 1, pad as never)
+    const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, filterHeight, filterWidth, strideHeight, strideWidth } = info
+    const v = x.dataSync()
+    const cols = batchSize * outHeight * outWidth
+    const m = new Float32Array(filterHeight * filterWidth * inChannels * cols)
+    for (let fh = 0; fh < filterHeight; fh++)
+      for (let fw = 0; fw < filterWidth; fw++)
+        for (let c = 0; c < inChannels; c++)
+          for (let p = 0; p < cols; p++) {
+            const n = Math.floor(p / (outHeight * outWidth))
+            const oh = Math.floor(p / outWidth) % outHeight
+            const ow = p % outWidth
+            const ih = oh * strideHeight - info.padInfo.top + fh
+            const iw = ow * strideWidth - info.padInfo.left + fw
+            const inside = ih >= 0 && ih < inHeight && iw >= 0 && iw < inWidth
+            m[((fh * filterWidth + fw) * inChannels + c) * cols + p] = inside ? v[((n * inHeight + ih) * inWidth + iw) * inChannels + c]! : 0
+          }
+    return { matrix: tf.tensor2d(m, [filterHeight * filterWidth * inChannels, cols]), dyShape: [batchSize, outHeight, outWidth, filter[3]!] }
+  }
+  const bits = (t: tf.Tensor) => Array.from(new Uint32Array(Float32Array.from(t.dataSync() as Float32Array).buffer))
+
+  for (const c of [...convCases, { label: 'the CNN bench shape, 64 images of 14x14, 8 -> 16', x: [64, 14, 14, 8], filter: [3, 3, 8, 16], strides: [1, 1] as [number, number], pad: 'same' as Pad }]) {
+    it(c.label, () => {
+      const x = tf.tensor4d(normalInput(`${c.label} x`, c.x).values, c.x as [number, number, number, number])
+      const { matrix, dyShape } = im2col(x, c.filter, c.strides, c.pad)
+      const dy = tf.tensor(normalInput(`${c.label} dy`, dyShape).values, dyShape)
+      // the matmul the im2col path ran (one chain over k: XNNPACK or the SIMD matmul)
+      const expected = tf.matMul(matrix, tf.reshape(dy, [-1, c.filter[3]!]))
+      // d/dk Σ conv2d(x, k)·dy is Conv2DBackpropFilter(x, dy) (the upstream gradient is dy exactly)
+      const actual = tf.tidy(() => tf.grad((k: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(x, k as tf.Tensor4D, c.strides, c.pad as never), dy)))(tf.zeros(c.filter)))
+      expect(actual.shape).toEqual(c.filter)
+      expect(bits(actual)).toEqual(bits(expected))
+      tf.dispose([x, matrix, dy, expected, actual])
+    })
+  }
+})

@@ -1,0 +1,70 @@
+import { addTo, byteAddress, geU, I32, kernelModule, kernelOnHeap, op, V128, F32, whileNot, type Bytes, type Heap } from './wasm-bytecode.js'
+
+/**
+ * The filter gradient of a 2-D convolution (NHWC, float32) as a WebAssembly SIMD kernel that
+ * needs no im2col matrix: for each output position p (batch, row, column, in that order) and
+ * each filter tap and input channel r, `out[r, :] += x[p's patch, r] · dy[p, :]`, four output
+ * channels per f32x4. Each output element therefore sums its products over p in ascending order
+ * from +0, one float32 multiply and add each — what the matmul of the im2col matrix by dy does
+ * (XNNPACK, or the SIMD matmul: one chain over k), so the result is the same to the bit. A tap in
+ * the padding multiplies 0 (not skipped), as the im2col matrix's zeros did. `out` must be zeroed.
+ */
+
+// params (i32; pointers in bytes)
+const [X, DY, OUT, BATCH, IN_H, IN_W, IN_C, OUT_H, OUT_W, OUT_C, F_H, F_W, STRIDE_H, STRIDE_W, TOP, LEFT] = [...Array(16).keys()]
+const PARAMS = new Array<number>(16).fill(I32)
+// locals
+const [N, OH, OW, FH, FW, C, J, IH, IW, VALID, PDY, POUT, PX, OUT_C_BYTES] = Array.from({ length: 14 }, (_, i) => 16 + i)
+const A = 30 // f32: x at the tap (0 in the padding)
+const AV = 31 // v128: its splat
+const LOCALS = [...new Array<number>(14).fill(I32), F32, V128]
+const { get, set, i32 } = op
+
+/** `for (local = 0; local < bound; local++) body` */
+const forUp = (local: number, bound: number, body: Bytes): Bytes => [...i32(0), ...set(local), ...whileNot(geU(local, bound), [...body, ...addTo(local, i32(1))])]
+
+/** out[POUT + 4j ..] += AV · dy[PDY + 4j ..] over the output channels: lane groups, then a scalar tail. */
+const accumulateRow: Bytes = [
+  ...i32(0), ...set(J),
+  ...whileNot([...get(J), ...i32(4), ...op.i32Add(), ...get(OUT_C), ...op.i32GtU()], [
+    ...byteAddress(POUT, get(J)), ...byteAddress(POUT, get(J)), ...op.v128Load(), ...get(AV), ...byteAddress(PDY, get(J)), ...op.v128Load(), ...op.f32x4Mul(), ...op.f32x4Add(), ...op.v128Store(),
+    ...addTo(J, i32(4)),
+  ]),
+  ...whileNot(geU(J, OUT_C), [
+    ...byteAddress(POUT, get(J)), ...byteAddress(POUT, get(J)), ...op.f32Load(), ...get(A), ...byteAddress(PDY, get(J)), ...op.f32Load(), ...op.f32Mul(), ...op.f32Add(), ...op.f32Store(),
+    ...addTo(J, i32(1)),
+  ]),
+]
+
+function body(): Bytes {
+  // ih = oh·strideH − top + fh; a negative ih wraps to a large unsigned value, so `ih <u inH` tests both bounds
+  const tap = [
+    ...get(OW), ...get(STRIDE_W), ...op.i32Mul(), ...get(LEFT), ...op.i32Sub(), ...get(FW), ...op.i32Add(), ...set(IW),
+    ...get(IH), ...get(IN_H), ...op.i32LtU(), ...get(IW), ...get(IN_W), ...op.i32LtU(), ...op.i32And(), ...set(VALID),
+    // px = x + (((n·inH + ih)·inW + iw)·inC) · 4
+    ...byteAddress(X, [...get(N), ...get(IN_H), ...op.i32Mul(), ...get(IH), ...op.i32Add(), ...get(IN_W), ...op.i32Mul(), ...get(IW), ...op.i32Add(), ...get(IN_C), ...op.i32Mul()]), ...set(PX),
+    ...forUp(C, IN_C, [
+      ...get(VALID), ...op.if(), ...byteAddress(PX, get(C)), ...op.f32Load(), ...set(A), ...op.else(), ...op.f32(0), ...set(A), ...op.end(),
+      ...get(A), ...op.f32x4Splat(), ...set(AV),
+      ...accumulateRow,
+      ...addTo(POUT, get(OUT_C_BYTES)),
+    ]),
+  ]
+  return [
+    ...get(OUT_C), ...i32(2), ...op.i32Shl(), ...set(OUT_C_BYTES),
+    ...get(DY), ...set(PDY),
+    ...forUp(N, BATCH, forUp(OH, OUT_H, forUp(OW, OUT_W, [
+      ...get(OUT), ...set(POUT),
+      ...forUp(FH, F_H, [
+        ...get(OH), ...get(STRIDE_H), ...op.i32Mul(), ...get(TOP), ...op.i32Sub(), ...get(FH), ...op.i32Add(), ...set(IH),
+        ...forUp(FW, F_W, tap),
+      ]),
+      ...addTo(PDY, get(OUT_C_BYTES)),
+    ]))),
+  ]
+}
+
+type FilterGradient = (x: number, dy: number, out: number, batch: number, inH: number, inW: number, inC: number, outH: number, outW: number, outC: number, fH: number, fW: number, strideH: number, strideW: number, top: number, left: number) => void
+
+/** The kernel bound to one WASM heap. */
+export const convFilterGradient: (heap: Heap) => FilterGradient = kernelOnHeap<FilterGradient>(() => kernelModule('filterGradient', PARAMS, LOCALS, body()), 'filterGradient')
