@@ -11,10 +11,10 @@ import { addTo, byteAddress, geU, I32, kernelModule, kernelOnHeap, op, V128, F32
  */
 
 // params (i32; pointers in bytes)
-const [X, DY, OUT, BATCH, IN_H, IN_W, IN_C, OUT_H, OUT_W, OUT_C, F_H, F_W, STRIDE_H, STRIDE_W, TOP, LEFT] = [...Array(16).keys()]
+const [X, DY, OUT, BATCH, IN_H, IN_W, IN_C, OUT_H, OUT_W, OUT_C, F_H, F_W, STRIDE_H, STRIDE_W, TOP, LEFT] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]
 const PARAMS = new Array<number>(16).fill(I32)
 // locals
-const [N, OH, OW, FH, FW, C, J, IH, IW, VALID, PDY, POUT, PX, OUT_C_BYTES] = Array.from({ length: 14 }, (_, i) => 16 + i)
+const [N, OH, OW, FH, FW, C, J, IH, IW, VALID, PDY, POUT, PX, OUT_C_BYTES] = [16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29]
 const A = 30 // f32: x at the tap (0 in the padding)
 const AV = 31 // v128: its splat
 const LOCALS = [...new Array<number>(14).fill(I32), F32, V128]
