@@ -73,7 +73,7 @@ function arms(noise: () => Trick[]): ArmSpec[] {
 
 const sizes = {
   // quick: two tuning seeds per grid point (a choice on one seed is selection noise) and six
-  // reported seeds: 60 runs of 500 steps, ~25 minutes of one core.
+  // reported seeds: 60 runs of 500 steps, ~10 minutes of one core.
   quick: { seeds: 6, tuningSeeds: 2, maxSteps: 500, evalEvery: 25 },
   full: { seeds: 8, tuningSeeds: 2, maxSteps: 1500, evalEvery: 25 },
 } as const
@@ -94,7 +94,7 @@ export const orthogonalSuite: BenchSuite = defineSuite({
   arms: arms(() => []),
   baseline: 'adamw',
   sizes,
-  // 45 runs of 500 transformer steps: ~15 minutes on two cores, over the default bench's budget.
+  // 60 runs of 500 transformer steps: ~10 minutes of one core, over the default bench's budget.
   optIn: true,
   get target() {
     return explicitTarget()
@@ -110,7 +110,7 @@ export const orthogonalSpikesSuite: BenchSuite = defineSuite({
   arms: arms(() => [gradientSpikes({ rate: 1e-3, size: 100 })]),
   baseline: 'adamw',
   sizes,
-  // 45 runs of 500 transformer steps: ~15 minutes on two cores, over the default bench's budget.
+  // 60 runs of 500 transformer steps: ~10 minutes of one core, over the default bench's budget.
   optIn: true,
   get target() {
     return explicitTarget()
