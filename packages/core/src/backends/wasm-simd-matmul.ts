@@ -4,12 +4,13 @@ import { addTo, byteAddress, F32, geU, I32, kernelModule, kernelOnHeap, op, V128
 
 /**
  * Float32 matmul for tfjs's WASM backend in Node, in WebAssembly SIMD, summing every output in
- * the order tfjs's own path does, so results are the same to the bit:
+ * the order the path it replaces does, so results are the same to the bit:
  * - a batch of several matrices (attention's QKᵀ and AV, and their gradients) goes, in tfjs, to a
  *   scalar C++ loop (`slow_batch_matmul`): one chain of float32 adds per output, k ascending from
  *   +0 in blocks of 48, each block's sum added to the output; 0.6-0.9 GFLOP/s on 16×16 matrices;
- * - one matrix goes to XNNPACK, whose f32 GEMM sums k ascending in one chain from +0 (no bias),
- *   after a transpose of any transposed operand and a packing of b for every new b tensor.
+ * - one matrix goes to XNNPACK (the kernel fixes make any transpose flag an explicit transpose
+ *   first, wasm-tuning.ts), whose f32 GEMM sums k ascending in one chain from +0 (no bias), after
+ *   packing b for every new b tensor.
  * Here four outputs of a row share an f32x4 lane group, two rows share the loads of b, and up to
  * 16 columns run side by side; the products and adds are the same float32 operations in the same
  * order (the tests compare bit patterns with both tfjs paths). A transposed a is read with its

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs'
 import { expect } from 'vitest'
 import { createRng, useBackend } from '../../src/index.js'
+import { installWasmKernelFixes, uninstallWasmKernelFixes } from '../../src/backends/index.js'
 
 /** Absolute tolerance, relative for values above 1 (float32 summation order differs between backends). */
 export const TOLERANCE = 1e-5
@@ -121,4 +122,22 @@ export async function expectWasmMatchesCpu(label: string, inputs: readonly Input
   const actual = await runOn('wasm', inputs, f)
   expect(actual.length).toBe(expected.length)
   expected.forEach((e, i) => expectClose(actual[i] as Float32Array, e, `${label}, output ${i}`))
+}
+
+/** Values of mixed magnitude (1e-4 to 1e4, both signs), so any change in summation order changes the float32 sums. */
+export function mixed(seed: string, shape: number[]): tf.Tensor {
+  const v = normalInput(seed, shape).values.map((z, i) => z * 10 ** (((i * 7) % 9) - 4))
+  return tf.tensor(v, shape)
+}
+
+/** A float32 tensor's values as bit patterns (NaN payloads and signed zeros included). */
+export const bits = (t: tf.Tensor): number[] => Array.from(new Uint32Array(Float32Array.from(t.dataSync() as Float32Array).buffer))
+
+/** `f` with tfjs's stock WASM kernels, then with the kernel fixes installed (on the wasm backend). */
+export function stockAndTuned<T extends tf.Tensor | tf.Tensor[]>(f: () => T): { stock: T; tuned: T } {
+  uninstallWasmKernelFixes()
+  const stock = tf.tidy(f)
+  installWasmKernelFixes()
+  const tuned = tf.tidy(f)
+  return { stock, tuned }
 }

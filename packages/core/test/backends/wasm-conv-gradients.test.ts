@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs'
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { useBackend } from '../../src/index.js'
 import { JS_WASM_KERNELS, wasmKernelFixesInstalled } from '../../src/backends/index.js'
-import { expectClose, expectWasmMatchesCpu, normalInput, runOn, withGradients, type InputSpec } from './kernel-check.js'
+import { bits, expectClose, expectWasmMatchesCpu, normalInput, runOn, withGradients, type InputSpec } from './kernel-check.js'
 
 // The conv2d gradients and MaxPoolGrad that tuned WASM runs in JS over its heap: compared with
 // tfjs's CPU kernels on fresh seeded inputs (outputs poisoned, so an unwritten element fails),
@@ -195,7 +195,6 @@ describe('the filter gradient equals the im2col matmul to the bit', () => {
           }
     return { matrix: tf.tensor2d(m, [filterHeight * filterWidth * inChannels, cols]), dyShape: [batchSize, outHeight, outWidth, filter[3]!] }
   }
-  const bits = (t: tf.Tensor) => Array.from(new Uint32Array(Float32Array.from(t.dataSync() as Float32Array).buffer))
 
   for (const c of [...convCases, { label: 'the CNN bench shape, 64 images of 14x14, 8 -> 16', x: [64, 14, 14, 8], filter: [3, 3, 8, 16], strides: [1, 1] as [number, number], pad: 'same' as Pad }]) {
     it(c.label, () => {

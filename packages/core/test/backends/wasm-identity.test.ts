@@ -84,24 +84,29 @@ function train(): { losses: number[]; weights: number[][]; ids: number[] } {
   return { losses, weights, ids }
 }
 
+/** Trains with tfjs's stock (copying) `kernel` in place of the shared one: the same losses and weights to the bit. */
+function expectSameTrainingAsCopying(kernel: 'Identity' | 'Cast'): ReturnType<typeof train> {
+  const shared = train()
+  const sharing = tf.getKernel(kernel, 'wasm')!
+  uninstallWasmKernelFixes()
+  const copying = tf.getKernel(kernel, 'wasm')!
+  installWasmKernelFixes()
+  tf.unregisterKernel(kernel, 'wasm')
+  tf.registerKernel(copying)
+  try {
+    const copied = train()
+    expect(shared.losses).toEqual(copied.losses)
+    expect(shared.weights).toEqual(copied.weights)
+  } finally {
+    tf.unregisterKernel(kernel, 'wasm')
+    tf.registerKernel(sharing)
+  }
+  return shared
+}
+
 describe('training with the shared Identity', () => {
   it("gives the copying Identity's losses and weights to the bit, and WASM buffers stay flat", () => {
-    const shared = train()
-    const realIdentity = tf.getKernel('Identity', 'wasm')!
-    // the fixes with tfjs's own (copying) Identity in place of the shared one
-    uninstallWasmKernelFixes()
-    const copying = tf.getKernel('Identity', 'wasm')!
-    installWasmKernelFixes()
-    tf.unregisterKernel('Identity', 'wasm')
-    tf.registerKernel(copying)
-    try {
-      const copied = train()
-      expect(shared.losses).toEqual(copied.losses)
-      expect(shared.weights).toEqual(copied.weights)
-    } finally {
-      tf.unregisterKernel('Identity', 'wasm')
-      tf.registerKernel(realIdentity)
-    }
+    const shared = expectSameTrainingAsCopying('Identity')
     expect(new Set(shared.ids.slice(1)).size).toBe(1)
   })
 })
@@ -128,20 +133,6 @@ describe('Cast to the same dtype shares the buffer', () => {
   })
 
   it("training gives the copying Cast's losses and weights to the bit", () => {
-    const shared = train()
-    const realCast = tf.getKernel('Cast', 'wasm')!
-    uninstallWasmKernelFixes()
-    const copying = tf.getKernel('Cast', 'wasm')!
-    installWasmKernelFixes()
-    tf.unregisterKernel('Cast', 'wasm')
-    tf.registerKernel(copying)
-    try {
-      const copied = train()
-      expect(shared.losses).toEqual(copied.losses)
-      expect(shared.weights).toEqual(copied.weights)
-    } finally {
-      tf.unregisterKernel('Cast', 'wasm')
-      tf.registerKernel(realCast)
-    }
+    expectSameTrainingAsCopying('Cast')
   })
 })

@@ -6,7 +6,7 @@ import { I32, kernelModule, op, sleb, uleb } from '../../src/backends/wasm-bytec
 import { MAX_SINGLE_B_ELEMENTS, simdMatmul } from '../../src/backends/wasm-simd-matmul.js'
 import { tiledTranspose } from '../../src/backends/wasm-transpose.js'
 import { withoutTransposeFlags } from '../../src/backends/wasm-tuning.js'
-import { normalInput } from './kernel-check.js'
+import { bits, mixed, stockAndTuned } from './kernel-check.js'
 
 // The SIMD matmul (wasm-simd-matmul.ts) compared bit for bit with the two tfjs paths whose
 // summation order it copies: the scalar loop for batches, XNNPACK for one matrix.
@@ -16,23 +16,6 @@ beforeAll(async () => {
   expect(wasmKernelFixesInstalled()).toBe(true)
 })
 afterAll(() => installWasmKernelFixes())
-
-/** Values of mixed magnitude (1e-4 to 1e4, both signs), so any change in summation order changes the float32 sums. */
-function mixed(seed: string, shape: number[]): tf.Tensor {
-  const v = normalInput(seed, shape).values.map((z, i) => z * 10 ** (((i * 7) % 9) - 4))
-  return tf.tensor(v, shape)
-}
-
-const bits = (t: tf.Tensor) => Array.from(new Uint32Array(Float32Array.from(t.dataSync() as Float32Array).buffer))
-
-/** `f` with tfjs's stock kernels, then with the fixes installed. */
-function stockAndTuned(f: () => tf.Tensor): { stock: tf.Tensor; tuned: tf.Tensor } {
-  uninstallWasmKernelFixes()
-  const stock = tf.tidy(f)
-  installWasmKernelFixes()
-  const tuned = tf.tidy(f)
-  return { stock, tuned }
-}
 
 /** The tuned backend's BatchMatMul as it was before the SIMD kernel: explicit transposes, then tfjs's kernel. */
 function transposeFreeStock(): { matmul: tf.KernelFunc; transpose: tf.KernelFunc } {

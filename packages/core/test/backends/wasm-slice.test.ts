@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { useBackend } from '../../src/index.js'
 import { installWasmKernelFixes, uninstallWasmKernelFixes, wasmKernelFixesInstalled } from '../../src/backends/index.js'
-import { normalInput } from './kernel-check.js'
+import { bits, normalInput, stockAndTuned } from './kernel-check.js'
 
 // Slice and SplitV on the WASM heap (wasm-slice.ts) compared bit for bit with tfjs's stock kernels.
 
@@ -11,16 +11,6 @@ beforeAll(async () => {
   expect(wasmKernelFixesInstalled()).toBe(true)
 })
 afterAll(() => installWasmKernelFixes())
-
-const bits = (t: tf.Tensor) => Array.from(new Uint32Array(Float32Array.from(t.dataSync() as Float32Array).buffer))
-
-function stockAndTuned<T extends tf.Tensor | tf.Tensor[]>(f: () => T): { stock: T; tuned: T } {
-  uninstallWasmKernelFixes()
-  const stock = tf.tidy(f)
-  installWasmKernelFixes()
-  const tuned = tf.tidy(f)
-  return { stock, tuned }
-}
 
 describe('Slice equals the stock WASM Slice', () => {
   // [label, shape, begin, size]

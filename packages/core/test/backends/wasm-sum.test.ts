@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { useBackend } from '../../src/index.js'
 import { installWasmKernelFixes, uninstallWasmKernelFixes, wasmKernelFixesInstalled } from '../../src/backends/index.js'
 import { MIN_COLUMNS } from '../../src/backends/wasm-sum.js'
-import { normalInput } from './kernel-check.js'
+import { mixed, normalInput, stockAndTuned } from './kernel-check.js'
 
 // Sum over leading axes as JS column sums (wasm-sum.ts): compared bit for bit with tfjs's stock
 // WASM Sum on inputs whose float32 sums depend on the order of addition.
@@ -13,20 +13,6 @@ beforeAll(async () => {
   expect(wasmKernelFixesInstalled()).toBe(true)
 })
 afterAll(() => installWasmKernelFixes())
-
-/** Values of mixed magnitude (1e-4 to 1e4, both signs), so any change in summation order changes the float32 sums. */
-function mixed(seed: string, shape: number[]): tf.Tensor {
-  const v = normalInput(seed, shape).values.map((z, i) => z * 10 ** ((i * 7) % 9 - 4))
-  return tf.tensor(v, shape)
-}
-
-function stockAndTuned(f: () => tf.Tensor): { stock: tf.Tensor; tuned: tf.Tensor } {
-  uninstallWasmKernelFixes()
-  const stock = tf.tidy(f)
-  installWasmKernelFixes()
-  const tuned = tf.tidy(f)
-  return { stock, tuned }
-}
 
 describe('Sum over leading axes equals the stock WASM Sum to the bit', () => {
   const cases: [string, number[], number | number[], boolean][] = [
