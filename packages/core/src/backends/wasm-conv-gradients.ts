@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs'
 import type { DataBackend, TensorInfo } from './cpu-fallback.js'
 import type { Heap } from './wasm-bytecode.js'
+import { col2im } from './wasm-col2im-kernel.js'
 import { convFilterGradient } from './wasm-conv-filter-kernel.js'
 
 /** What the conv gradients read of tfjs's WASM backend. */
@@ -56,9 +57,10 @@ export function conv2dBackpropFilter(fallback: tf.KernelFunc): tf.KernelFunc {
 /**
  * The input gradient of a 2-D convolution (NHWC, float32): dy as [batch·outH·outW, outC] times the
  * filter as [filterH·filterW·inC, outC] transposed gives each output position's patch gradient,
- * which JS adds back into the input's shape (col2im; a pixel in several patches sums their
- * gradients in float32). tfjs's WASM kernel computes the same sums in a direct loop, several
- * times slower on the shapes of a small CNN. Other cases go to `fallback`.
+ * which the SIMD kernel of wasm-col2im-kernel.ts adds back into the input's shape (col2im; a
+ * pixel in several patches sums their gradients in float32, position by position). tfjs's WASM
+ * kernel computes the same sums in a direct loop, several times slower on the shapes of a small
+ * CNN. Other cases go to `fallback`.
  */
 export function conv2dBackpropInput(matmul: tf.KernelFunc, fallback: tf.KernelFunc): tf.KernelFunc {
   return (args) => {
@@ -81,32 +83,9 @@ export function conv2dBackpropInput(matmul: tf.KernelFunc, fallback: tf.KernelFu
     }) as TensorInfo
     try {
       const dx = backend.makeOutput([batchSize, inHeight, inWidth, inChannels], 'float32')
-      const src = backend.typedArrayFromHeap(patchGrads)
-      const dst = backend.typedArrayFromHeap(dx)
-      dst.fill(0)
-      let at = 0
-      for (let n = 0; n < batchSize; n++) {
-        for (let oh = 0; oh < outHeight; oh++) {
-          for (let ow = 0; ow < outWidth; ow++) {
-            for (let fh = 0; fh < filterHeight; fh++) {
-              const ih = oh * strideHeight - top + fh
-              if (ih < 0 || ih >= inHeight) {
-                at += filterWidth * inChannels
-                continue
-              }
-              for (let fw = 0; fw < filterWidth; fw++) {
-                const iw = ow * strideWidth - left + fw
-                if (iw < 0 || iw >= inWidth) {
-                  at += inChannels
-                  continue
-                }
-                const base = ((n * inHeight + ih) * inWidth + iw) * inChannels
-                for (let c = 0; c < inChannels; c++) dst[base + c]! += src[at++]!
-              }
-            }
-          }
-        }
-      }
+      backend.typedArrayFromHeap(dx).fill(0)
+      const at = (t: TensorInfo) => backend.dataIdMap.get(t.dataId).memoryOffset
+      col2im(backend.wasm.asm.memory)(at(patchGrads), at(dx), batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, filterHeight, filterWidth, strideHeight, strideWidth, top, left)
       return dx as never
     } finally {
       backend.disposeData(patchGrads.dataId)

@@ -211,3 +211,40 @@ describe('the filter gradient equals the im2col matmul to the bit', () => {
     })
   }
 })
+
+describe('the input gradient equals the matmul plus a col2im in float32 to the bit', () => {
+  /** col2im in JS: each position's patch gradient added into dx, positions then taps in order, float32 adds. */
+  function col2imReference(patchGrads: Float32Array, xShape: number[], filter: number[], strides: [number, number], pad: Pad): Float32Array {
+    const info = tf.backend_util.computeConv2DInfo(xShape as [number, number, number, number], filter as [number, number, number, number], strides, 1, pad as never)
+    const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, filterHeight, filterWidth, strideHeight, strideWidth } = info
+    const dx = new Float32Array(batchSize * inHeight * inWidth * inChannels)
+    let at = 0
+    for (let n = 0; n < batchSize; n++)
+      for (let oh = 0; oh < outHeight; oh++)
+        for (let ow = 0; ow < outWidth; ow++)
+          for (let fh = 0; fh < filterHeight; fh++)
+            for (let fw = 0; fw < filterWidth; fw++, at += inChannels) {
+              const ih = oh * strideHeight - info.padInfo.top + fh
+              const iw = ow * strideWidth - info.padInfo.left + fw
+              if (ih < 0 || ih >= inHeight || iw < 0 || iw >= inWidth) continue
+              const base = ((n * inHeight + ih) * inWidth + iw) * inChannels
+              for (let c = 0; c < inChannels; c++) dx[base + c]! += patchGrads[at + c]!
+            }
+    return dx
+  }
+
+  for (const c of [...convCases, { label: 'the CNN bench shape, 64 images of 14x14, 8 -> 16', x: [64, 14, 14, 8], filter: [3, 3, 8, 16], strides: [1, 1] as [number, number], pad: 'same' as Pad }]) {
+    it(c.label, () => {
+      const x = tf.zeros(c.x as [number, number, number, number]) as tf.Tensor4D
+      const k = tf.tensor4d(normalInput(`${c.label} k`, c.filter).values, c.filter as [number, number, number, number])
+      const y = tf.conv2d(x, k, c.strides, c.pad as never)
+      const dy = tf.tensor(normalInput(`${c.label} dy`, y.shape).values, y.shape)
+      const patchGrads = tf.matMul(tf.reshape(dy, [-1, c.filter[3]!]), tf.reshape(k, [-1, c.filter[3]!]), false, true)
+      const expected = col2imReference(patchGrads.dataSync() as Float32Array, c.x, c.filter, c.strides, c.pad)
+      // d/dx Σ conv2d(x, k)·dy is Conv2DBackpropInput(dy, k)
+      const actual = tf.tidy(() => tf.grad((v: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(v as tf.Tensor4D, k, c.strides, c.pad as never), dy)))(x))
+      expect(bits(actual)).toEqual(Array.from(new Uint32Array(expected.buffer)))
+      tf.dispose([x, k, y, dy, patchGrads, actual])
+    })
+  }
+})
