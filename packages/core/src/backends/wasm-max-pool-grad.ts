@@ -1,14 +1,19 @@
 import * as tf from '@tensorflow/tfjs'
 import type { DataBackend, TensorInfo } from './cpu-fallback.js'
+import type { Heap } from './wasm-bytecode.js'
+import { maxPoolGradKernel } from './wasm-max-pool-grad-kernel.js'
 
 /** What the max-pool gradient reads of tfjs's WASM backend. */
 type WasmBackend = DataBackend & {
+  wasm: { asm: { memory: Heap } }
+  dataIdMap: { get(dataId: object): { memoryOffset: number } }
   makeOutput(shape: number[], dtype: tf.DataType): TensorInfo
   typedArrayFromHeap(t: TensorInfo): Float32Array
 }
 
 /**
- * MaxPoolGrad for WASM (NHWC float32), in one JS pass over the backend's heap: each window's
+ * MaxPoolGrad for WASM (NHWC float32), over the backend's heap (windows that do not overlap in the
+ * SIMD kernel of wasm-max-pool-grad-kernel.ts, overlapping ones in one JS pass): each window's
  * gradient goes to its first maximum (the first element, in row-major window order, that is
  * greater than all before it; a window of NaNs gets none), as tfjs's CPU kernel does. tfjs's
  * WASM kernel routes an all-negative window's gradient to its first element instead, and the CPU
@@ -30,6 +35,13 @@ export function maxPoolGrad(fallback: tf.KernelFunc): tf.KernelFunc {
     const { top, left } = info.padInfo
     const overlapping = strideHeight < filterHeight || strideWidth < filterWidth
     const dx = backend.makeOutput(input.shape, 'float32')
+    if (!overlapping) {
+      // one gradient per pixel: the SIMD kernel (wasm-max-pool-grad-kernel.ts), same choices and adds
+      backend.typedArrayFromHeap(dx).fill(0)
+      const at = (t: TensorInfo) => backend.dataIdMap.get(t.dataId).memoryOffset
+      maxPoolGradKernel(backend.wasm.asm.memory)(at(input), at(dy), at(dx), batchSize, inHeight, inWidth, channels, outHeight, outWidth, filterHeight, filterWidth, strideHeight, strideWidth, top, left)
+      return dx as never
+    }
     // views after makeOutput: an allocation may grow (and so move) the heap
     const x = backend.typedArrayFromHeap(input)
     const g = backend.typedArrayFromHeap(dy)

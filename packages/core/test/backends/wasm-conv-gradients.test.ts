@@ -78,6 +78,8 @@ const poolCases: { label: string; x: number[]; size: [number, number]; strides: 
   { label: '3x3 stride 2, same (overlapping windows)', x: [2, 9, 8, 3], size: [3, 3], strides: [2, 2], pad: 'same' },
   { label: '3x3 stride 1, same (each pixel in up to 9 windows)', x: [2, 6, 6, 2], size: [3, 3], strides: [1, 1], pad: 'same' },
   { label: '2x3 window, strides 1x2, valid', x: [2, 6, 7, 2], size: [2, 3], strides: [1, 2], pad: 'valid' },
+  { label: '2x2 stride 2, same, 6 channels (a lane group and a scalar tail)', x: [2, 7, 9, 6], size: [2, 2], strides: [2, 2], pad: 'same' },
+  { label: '3x3 stride 3, valid, 8 channels', x: [2, 9, 10, 8], size: [3, 3], strides: [3, 3], pad: 'valid' },
 ]
 
 describe('MaxPoolGrad equals the CPU kernel to the bit', () => {
@@ -105,6 +107,17 @@ describe('MaxPoolGrad equals the CPU kernel to the bit', () => {
     values.fill(Number.NaN, 0, 2)
     values.fill(Number.NaN, 4, 6)
     const input: InputSpec = { shape: [1, 4, 4, 1], values, dtype: 'float32' }
+    const f = (v: tf.Tensor) => [tf.grad((u: tf.Tensor) => tf.sum(tf.maxPool(u as tf.Tensor4D, 2, 2, 'valid')))(v)]
+    const [expected] = await runOn('cpu', [input], f)
+    const [actual] = await runOn('wasm', [input], f)
+    expect(Array.from(actual!)).toEqual(Array.from(expected!))
+  })
+
+  it('NaNs in some channels of a window: those channels pass no gradient, the others do (four lanes)', async () => {
+    const values = normalInput('pool nan lanes', [1, 4, 4, 4]).values
+    for (let i = 0; i < values.length; i += 4) values[i + 1] = Number.NaN // channel 1 everywhere
+    values[2] = Number.NaN // channel 2 of the first pixel only
+    const input: InputSpec = { shape: [1, 4, 4, 4], values, dtype: 'float32' }
     const f = (v: tf.Tensor) => [tf.grad((u: tf.Tensor) => tf.sum(tf.maxPool(u as tf.Tensor4D, 2, 2, 'valid')))(v)]
     const [expected] = await runOn('cpu', [input], f)
     const [actual] = await runOn('wasm', [input], f)
