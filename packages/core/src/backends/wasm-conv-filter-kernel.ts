@@ -17,14 +17,15 @@ const PARAMS = new Array<number>(16).fill(I32)
 const [N, OH, OW, FH, FW, C, J, IH, IW, VALID, PDY, POUT, PX, OUT_C_BYTES] = [16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29]
 const A = 30 // f32: x at the tap (0 in the padding)
 const AV = 31 // v128: its splat
-const LOCALS = [...new Array<number>(14).fill(I32), F32, V128]
+const DY_ROW = [32, 33, 34, 35] // v128: dy's row at this position, when it fits in four lane groups
+const LOCALS = [...new Array<number>(14).fill(I32), F32, V128, V128, V128, V128, V128]
 const { get, set, i32 } = op
 
 /** `for (local = 0; local < bound; local++) body` */
 const forUp = (local: number, bound: number, body: Bytes): Bytes => [...i32(0), ...set(local), ...whileNot(geU(local, bound), [...body, ...addTo(local, i32(1))])]
 
 /** out[POUT + 4j ..] += AV · dy[PDY + 4j ..] over the output channels: lane groups, then a scalar tail. */
-const accumulateRow: Bytes = [
+const accumulateAnyRow: Bytes = [
   ...i32(0), ...set(J),
   ...whileNot([...get(J), ...i32(4), ...op.i32Add(), ...get(OUT_C), ...op.i32GtU()], [
     ...byteAddress(POUT, get(J)), ...byteAddress(POUT, get(J)), ...op.v128Load(), ...get(AV), ...byteAddress(PDY, get(J)), ...op.v128Load(), ...op.f32x4Mul(), ...op.f32x4Add(), ...op.v128Store(),
@@ -36,7 +37,14 @@ const accumulateRow: Bytes = [
   ]),
 ]
 
-function body(): Bytes {
+/** The same for exactly `vectors` lane groups (outC = 4·vectors), with dy's row held in locals. */
+const accumulateRow = (vectors: number): Bytes =>
+  vectors === 0
+    ? accumulateAnyRow
+    : [...Array(vectors).keys()].flatMap((v) => [...get(POUT), ...get(POUT), ...op.v128Load(16 * v), ...get(AV), ...get(DY_ROW[v]!), ...op.f32x4Mul(), ...op.f32x4Add(), ...op.v128Store(16 * v)])
+
+/** The kernel's body, specialised to `vectors` lane groups of output channels (0: any count). */
+function body(vectors: number): Bytes {
   // ih = oh·strideH − top + fh; a negative ih wraps to a large unsigned value, so `ih <u inH` tests both bounds
   const tap = [
     ...get(OW), ...get(STRIDE_W), ...op.i32Mul(), ...get(LEFT), ...op.i32Sub(), ...get(FW), ...op.i32Add(), ...set(IW),
@@ -46,7 +54,7 @@ function body(): Bytes {
     ...forUp(C, IN_C, [
       ...get(VALID), ...op.if(), ...byteAddress(PX, get(C)), ...op.f32Load(), ...set(A), ...op.else(), ...op.f32(0), ...set(A), ...op.end(),
       ...get(A), ...op.f32x4Splat(), ...set(AV),
-      ...accumulateRow,
+      ...accumulateRow(vectors),
       ...addTo(POUT, get(OUT_C_BYTES)),
     ]),
   ]
@@ -55,6 +63,7 @@ function body(): Bytes {
     ...get(DY), ...set(PDY),
     ...forUp(N, BATCH, forUp(OH, OUT_H, forUp(OW, OUT_W, [
       ...get(OUT), ...set(POUT),
+      ...[...Array(vectors).keys()].flatMap((v) => [...get(PDY), ...op.v128Load(16 * v), ...set(DY_ROW[v]!)]),
       ...forUp(FH, F_H, [
         ...get(OH), ...get(STRIDE_H), ...op.i32Mul(), ...get(TOP), ...op.i32Sub(), ...get(FH), ...op.i32Add(), ...set(IH),
         ...forUp(FW, F_W, tap),
@@ -67,4 +76,11 @@ function body(): Bytes {
 type FilterGradient = (x: number, dy: number, out: number, batch: number, inH: number, inW: number, inC: number, outH: number, outW: number, outC: number, fH: number, fW: number, strideH: number, strideW: number, top: number, left: number) => void
 
 /** The kernel bound to one WASM heap. */
-export const convFilterGradient: (heap: Heap) => FilterGradient = kernelOnHeap<FilterGradient>(() => kernelModule('filterGradient', PARAMS, LOCALS, body()), 'filterGradient')
+/** Output-channel counts of 4, 8, 12 or 16 get a body with dy's row in locals; any other count the general one. */
+const variants = [0, 1, 2, 3, 4].map((vectors) => kernelOnHeap<FilterGradient>(() => kernelModule('filterGradient', PARAMS, LOCALS, body(vectors)), 'filterGradient'))
+
+/** The kernel for `outChannels`, bound to one WASM heap. */
+export function convFilterGradient(heap: Heap, outChannels: number): FilterGradient {
+  const vectors = outChannels % 4 === 0 && outChannels <= 16 ? outChannels / 4 : 0
+  return variants[vectors]!(heap)
+}

@@ -45,7 +45,7 @@ export function conv2dBackpropFilter(fallback: tf.KernelFunc): tf.KernelFunc {
     const out = backend.makeOutput([filterHeight, filterWidth, inChannels, outChannels], 'float32')
     backend.typedArrayFromHeap(out).fill(0)
     const at = (t: TensorInfo) => backend.dataIdMap.get(t.dataId).memoryOffset
-    convFilterGradient(backend.wasm.asm.memory)(
+    convFilterGradient(backend.wasm.asm.memory, outChannels)(
       at(x), at(dy), at(out),
       batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels,
       filterHeight, filterWidth, strideHeight, strideWidth, info.padInfo.top, info.padInfo.left,
