@@ -14,7 +14,7 @@ import { sumAfterTranspose, tiledTranspose } from './wasm-transpose.js'
  * - BatchMatMul and _FusedMatMul with a transpose flag run 10-28x slower than an explicit
  *   transpose followed by a plain matmul, and every matmul gradient sets a flag;
  * - kernels WASM lacks, or gets wrong, run on the CPU backend instead (CPU_FALLBACK_KERNELS);
- * - the conv2d gradients and MaxPoolGrad run as JS loops over the WASM heap plus the matmul
+ * - the conv2d gradients and MaxPoolGrad run over the WASM heap, in SIMD kernels plus the matmul
  *   (JS_WASM_KERNELS; wasm-conv-gradients.ts, wasm-max-pool-grad.ts): the CPU fallback took
  *   seconds per step for a small CNN;
  * - a float32 matrix transpose runs tile by tile in JS, 3-10x faster for [512, n] (wasm-transpose.ts),
@@ -42,7 +42,7 @@ export const CPU_FALLBACK_REASONS = {
 export const CPU_FALLBACK_KERNELS = Object.keys(CPU_FALLBACK_REASONS) as (keyof typeof CPU_FALLBACK_REASONS)[]
 
 /**
- * Kernels written in JS over the WASM heap (with the WASM matmul where there is one) for NHWC
+ * Kernels converge runs over the WASM heap (JS and SIMD kernels, with the matmul where there is one) for NHWC
  * float32, and why; the cases they leave out run on the CPU backend (Conv2DBackpropFilter,
  * MaxPoolGrad) or on tfjs's own WASM kernel (Conv2DBackpropInput).
  */
