@@ -42,9 +42,9 @@ export const CPU_FALLBACK_REASONS = {
 export const CPU_FALLBACK_KERNELS = Object.keys(CPU_FALLBACK_REASONS) as (keyof typeof CPU_FALLBACK_REASONS)[]
 
 /**
- * Kernels converge runs over the WASM heap (JS and SIMD kernels, with the matmul where there is one) for NHWC
- * float32, and why; the cases they leave out run on the CPU backend (Conv2DBackpropFilter,
- * MaxPoolGrad) or on tfjs's own WASM kernel (Conv2DBackpropInput).
+ * Kernels converge runs over the WASM heap (JS and SIMD kernels, with the matmul where there is
+ * one) for NHWC float32, and why; the cases they leave out run on the CPU backend
+ * (Conv2DBackpropFilter, MaxPoolGrad) or on tfjs's own WASM kernel (Conv2DBackpropInput).
  */
 export const JS_WASM_KERNEL_REASONS = {
   Conv2DBackpropFilter: 'not in wasm (the conv2d filter gradient); the CPU kernel took seconds per step for a small CNN',
