@@ -114,6 +114,8 @@ export function kernelModule(exportName: string, params: number[], locals: numbe
 export const whileNot = (exit: Bytes, body: Bytes): Bytes => [...op.block(), ...op.loop(), ...exit, ...op.brIf(1), ...body, ...op.br(0), ...op.end(), ...op.end()]
 /** local x >= local y (unsigned) */
 export const geU = (x: number, y: number): Bytes => [...op.get(x), ...op.get(y), ...op.i32GeU()]
+/** `for (local = 0; local < bound; local++) body`, bound a local (compared unsigned) */
+export const forUp = (local: number, bound: number, body: Bytes): Bytes => [...op.i32(0), ...op.set(local), ...whileNot(geU(local, bound), [...body, ...addTo(local, op.i32(1))])]
 /** local += amount */
 export const addTo = (local: number, amount: Bytes): Bytes => [...op.get(local), ...amount, ...op.i32Add(), ...op.set(local)]
 /** local base + (offsetElements << 2): the byte address of a 4-byte element */

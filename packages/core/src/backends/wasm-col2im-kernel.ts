@@ -1,4 +1,4 @@
-import { addTo, byteAddress, geU, I32, kernelModule, kernelOnHeap, op, whileNot, type Bytes, type Heap } from './wasm-bytecode.js'
+import { addTo, byteAddress, forUp, geU, I32, kernelModule, kernelOnHeap, op, whileNot, type Bytes, type Heap } from './wasm-bytecode.js'
 
 /**
  * col2im for the input gradient of a 2-D convolution (NHWC, float32) as a WebAssembly SIMD
@@ -17,7 +17,6 @@ const [N, OH, OW, FH, FW, IH, IW, AT, PDX, C, IN_C_BYTES] = [14, 15, 16, 17, 18,
 const LOCALS = new Array<number>(11).fill(I32)
 const { get, set, i32 } = op
 
-const forUp = (local: number, bound: number, body: Bytes): Bytes => [...i32(0), ...set(local), ...whileNot(geU(local, bound), [...body, ...addTo(local, i32(1))])]
 
 /** dx[PDX + c] += patches[AT + c] over the channels: lane groups, then a scalar tail. */
 const addChannels: Bytes = [

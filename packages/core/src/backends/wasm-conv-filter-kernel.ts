@@ -1,4 +1,4 @@
-import { addTo, byteAddress, geU, I32, kernelModule, kernelOnHeap, op, V128, F32, whileNot, type Bytes, type Heap } from './wasm-bytecode.js'
+import { addTo, byteAddress, forUp, geU, I32, kernelModule, kernelOnHeap, op, V128, F32, whileNot, type Bytes, type Heap } from './wasm-bytecode.js'
 
 /**
  * The filter gradient of a 2-D convolution (NHWC, float32) as a WebAssembly SIMD kernel that
@@ -21,8 +21,6 @@ const DY_ROW = [32, 33, 34, 35] // v128: dy's row at this position, when it fits
 const LOCALS = [...new Array<number>(14).fill(I32), F32, V128, V128, V128, V128, V128]
 const { get, set, i32 } = op
 
-/** `for (local = 0; local < bound; local++) body` */
-const forUp = (local: number, bound: number, body: Bytes): Bytes => [...i32(0), ...set(local), ...whileNot(geU(local, bound), [...body, ...addTo(local, i32(1))])]
 
 /** out[POUT + 4j ..] += AV · dy[PDY + 4j ..] over the output channels: lane groups, then a scalar tail. */
 const accumulateAnyRow: Bytes = [
