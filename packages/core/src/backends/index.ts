@@ -25,6 +25,7 @@ export {
   SHARED_BUFFER_KERNELS,
   HEAP_SLICE_KERNELS,
 } from './wasm-tuning.js'
+export { SIMD_BINARY_KERNELS } from './wasm-binary-ops.js'
 export { installComparisonGradients, ZERO_GRADIENT_KERNELS } from './comparison-gradients.js'
 export { runOnCpu } from './cpu-fallback.js'
 export { releaseWebgpu, webgpuRunning, type WebgpuAdapterInfo } from './webgpu.js'

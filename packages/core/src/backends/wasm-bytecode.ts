@@ -71,6 +71,7 @@ export const op = {
   f32Store: (offset = 0): Bytes => [0x38, ...mem(offset)],
   f32Sqrt: (): Bytes => [0x91],
   f32Add: (): Bytes => [0x92],
+  f32Sub: (): Bytes => [0x93],
   f32Mul: (): Bytes => [0x94],
   f32Div: (): Bytes => [0x95],
   v128Load: (offset = 0): Bytes => [SIMD, ...uleb(0x00), ...mem(offset)],
@@ -86,6 +87,7 @@ export const op = {
   f32x4Splat: (): Bytes => [SIMD, ...uleb(0x13)],
   f32x4Sqrt: (): Bytes => [SIMD, ...uleb(0xe3)],
   f32x4Add: (): Bytes => [SIMD, ...uleb(0xe4)],
+  f32x4Sub: (): Bytes => [SIMD, ...uleb(0xe5)],
   f32x4Mul: (): Bytes => [SIMD, ...uleb(0xe6)],
   f32x4Div: (): Bytes => [SIMD, ...uleb(0xe7)],
 }

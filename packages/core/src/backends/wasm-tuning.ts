@@ -5,6 +5,7 @@ import { conv2dBackpropFilter, conv2dBackpropInput } from './wasm-conv-gradients
 import { sharedCast, sharedIdentity } from './wasm-identity.js'
 import { simdMatmul } from './wasm-simd-matmul.js'
 import { heapSlice, heapSplitV } from './wasm-slice.js'
+import { SIMD_BINARY_KERNELS, simdBinary } from './wasm-binary-ops.js'
 import { maxPoolGrad } from './wasm-max-pool-grad.js'
 import { leadingAxesSum } from './wasm-sum.js'
 import { sumAfterTranspose, tiledTranspose } from './wasm-transpose.js'
@@ -23,6 +24,9 @@ import { sumAfterTranspose, tiledTranspose } from './wasm-transpose.js'
  * - float32 BatchMatMul runs as a WebAssembly SIMD kernel, the same float32 operations in the
  *   same order as tfjs's scalar loop (batches: 8-19x faster) or XNNPACK (one matrix with b up to
  *   512 KiB: 1.0-1.6x) (wasm-simd-matmul.ts);
+ * - Add, Sub, Multiply and RealDiv of float32 tensors, broadcasts included, run as SIMD kernels:
+ *   one float32 operation per element as in tfjs, without its per-call cost (SIMD_BINARY_KERNELS;
+ *   wasm-binary-ops.ts);
  * - Slice and SplitV copy float32/int32 words on the heap instead of copying the whole input out
  *   of it first (HEAP_SLICE_KERNELS; wasm-slice.ts);
  * - Identity, and Cast to the same dtype, share the input's buffer instead of copying it
@@ -138,6 +142,11 @@ export function installWasmKernelFixes(): void {
   const slice = heapSlice(tf.getKernel('Slice', 'wasm')!.kernelFunc)
   replaceWasmKernel('Slice', slice)
   replaceWasmKernel('SplitV', heapSplitV(slice, tf.getKernel('SplitV', 'wasm')!.kernelFunc))
+  for (const name of SIMD_BINARY_KERNELS) {
+    const stockBinary = tf.getKernel(name, 'wasm')
+    if (!stockBinary) throw new BackendError(`WASM kernel fixes: the wasm backend has no ${name} kernel`)
+    replaceWasmKernel(name, simdBinary(name, stockBinary.kernelFunc))
+  }
   const identity = tf.getKernel('Identity', 'wasm')
   if (!identity) throw new BackendError('WASM kernel fixes: the wasm backend has no Identity kernel')
   replaceWasmKernel('Identity', sharedIdentity(identity.kernelFunc))
