@@ -5,10 +5,12 @@ import { addTo, byteAddress, forUp, I32, kernelModule, kernelOnHeap, op, V128, w
 /**
  * Add, Sub, Multiply and RealDiv of float32 tensors, broadcast included, as WebAssembly SIMD
  * kernels on tfjs's WASM heap. Each output element is one float32 operation on its two inputs,
- * as in tfjs's kernel (XNNPACK), so the result is the same to the bit; what changes is the cost
- * around it: tfjs's binary kernels take 10-30 µs for a [32, 16, 32] tensor on the SiT's shapes.
- * The broadcast is collapsed to at most three dimensions, the innermost one contiguous in both
- * inputs or repeating one input's element (a splat); other cases go to tfjs's kernel.
+ * as in tfjs's kernel, so the result is the same to the bit. tfjs's broadcasting kernels are the
+ * slow case (a conv bias [8] added to [64, 28, 28, 8]: the bench CNN's step is 1.07-1.13x faster
+ * with these; on the transformer-shaped models the engine's per-call cost dominates, 1.0-1.1x,
+ * within noise; bench/wasm-binary.ts). The broadcast is collapsed to at most three dimensions, the innermost
+ * one contiguous in both inputs or repeating one input's element (a splat); other cases go to
+ * tfjs's kernel.
  */
 
 export const SIMD_BINARY_KERNELS = ['Add', 'Sub', 'Multiply', 'RealDiv'] as const

@@ -25,8 +25,8 @@ import { sumAfterTranspose, tiledTranspose } from './wasm-transpose.js'
  *   same order as tfjs's scalar loop (batches: 8-19x faster) or XNNPACK (one matrix with b up to
  *   512 KiB: 1.0-1.6x) (wasm-simd-matmul.ts);
  * - Add, Sub, Multiply and RealDiv of float32 tensors, broadcasts included, run as SIMD kernels:
- *   one float32 operation per element as in tfjs, without its per-call cost (SIMD_BINARY_KERNELS;
- *   wasm-binary-ops.ts);
+ *   one float32 operation per element as in tfjs, faster where tfjs broadcasts slowly
+ *   (SIMD_BINARY_KERNELS; wasm-binary-ops.ts);
  * - Slice and SplitV copy float32/int32 words on the heap instead of copying the whole input out
  *   of it first (HEAP_SLICE_KERNELS; wasm-slice.ts);
  * - Identity, and Cast to the same dtype, share the input's buffer instead of copying it
