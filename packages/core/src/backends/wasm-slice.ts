@@ -72,3 +72,38 @@ export function heapSplitV(slice: tf.KernelFunc, stock: tf.KernelFunc): tf.Kerne
     }) as never
   }
 }
+
+/**
+ * A Concat kernel for WASM that copies float32/int32 inputs as words on the heap, row by row of
+ * the axis' outer dimensions, in the stock kernel's order (tfjs's makes a subarray per row and
+ * input). Other dtypes, a single non-empty input and empty outputs go to `stock`.
+ */
+export function heapConcat(stock: tf.KernelFunc): tf.KernelFunc {
+  return (args) => {
+    const { inputs, attrs, backend } = args as unknown as { inputs: TensorInfo[]; attrs: { axis: number | number[] }; backend: WasmBackend }
+    const dtype = inputs[0]?.dtype
+    if ((dtype !== 'float32' && dtype !== 'int32') || inputs.some((t) => t.dtype !== dtype)) return stock(args)
+    const axis = tf.util.parseAxisParam(attrs.axis, inputs[0]!.shape)[0]!
+    tf.backend_util.assertParamsConsistent(inputs.map((t) => t.shape), axis)
+    const outShape = tf.backend_util.computeOutShape(inputs.map((t) => t.shape), axis)
+    const parts = inputs.filter((t) => tf.util.sizeFromShape(t.shape) > 0)
+    if (parts.length < 2) return stock(args)
+    const out = backend.makeOutput(outShape, dtype)
+    // the heap view after makeOutput: an allocation may grow (and so replace) the heap
+    const heap = backend.wasm.HEAP32
+    const rows = tf.util.sizeFromShape(parts[0]!.shape.slice(0, axis))
+    const widths = parts.map((t) => tf.util.sizeFromShape(t.shape.slice(axis)))
+    const starts = parts.map((t) => backend.dataIdMap.get(t.dataId).memoryOffset >> 2)
+    let o = backend.dataIdMap.get(out.dataId).memoryOffset >> 2
+    for (let r = 0; r < rows; r++) {
+      for (let i = 0; i < parts.length; i++) {
+        const width = widths[i]!
+        const from = starts[i]! + r * width
+        if (width >= LONG_ROW) heap.copyWithin(o, from, from + width)
+        else for (let c = 0; c < width; c++) heap[o + c] = heap[from + c]!
+        o += width
+      }
+    }
+    return out as never
+  }
+}

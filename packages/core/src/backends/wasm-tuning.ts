@@ -4,7 +4,7 @@ import { runOnCpu, type DataBackend, type TensorInfo } from './cpu-fallback.js'
 import { conv2dBackpropFilter, conv2dBackpropInput } from './wasm-conv-gradients.js'
 import { sharedCast, sharedIdentity } from './wasm-identity.js'
 import { simdMatmul } from './wasm-simd-matmul.js'
-import { heapSlice, heapSplitV } from './wasm-slice.js'
+import { heapConcat, heapSlice, heapSplitV } from './wasm-slice.js'
 import { SIMD_BINARY_KERNELS, simdBinary } from './wasm-binary-ops.js'
 import { maxPoolGrad } from './wasm-max-pool-grad.js'
 import { leadingAxesSum } from './wasm-sum.js'
@@ -27,8 +27,8 @@ import { sumAfterTranspose, tiledTranspose } from './wasm-transpose.js'
  * - Add, Sub, Multiply and RealDiv of float32 tensors, broadcasts included, run as SIMD kernels:
  *   one float32 operation per element as in tfjs, faster where tfjs broadcasts slowly
  *   (SIMD_BINARY_KERNELS; wasm-binary-ops.ts);
- * - Slice and SplitV copy float32/int32 words on the heap instead of copying the whole input out
- *   of it first (HEAP_SLICE_KERNELS; wasm-slice.ts);
+ * - Slice, SplitV and Concat copy float32/int32 words on the heap (Slice without copying the
+ *   whole input out of it first) (HEAP_SLICE_KERNELS; wasm-slice.ts);
  * - Identity, and Cast to the same dtype, share the input's buffer instead of copying it
  *   (wasm-identity.ts): the engine clones every tensor it saves for the backward pass through
  *   Identity, and gradients cast their operands (SHARED_BUFFER_KERNELS);
@@ -64,8 +64,8 @@ export const TRANSPOSE_FREE_KERNELS = ['BatchMatMul', '_FusedMatMul'] as const
 /** Kernels that return their input's buffer, reference counted, instead of a copy (Cast: to its own dtype; wasm-identity.ts). */
 export const SHARED_BUFFER_KERNELS = ['Identity', 'Cast'] as const
 
-/** Kernels that copy float32/int32 slices word by word on the WASM heap (wasm-slice.ts). */
-export const HEAP_SLICE_KERNELS = ['Slice', 'SplitV'] as const
+/** Kernels that copy float32/int32 words on the WASM heap: slices and concatenations (wasm-slice.ts). */
+export const HEAP_SLICE_KERNELS = ['Slice', 'SplitV', 'Concat'] as const
 
 /** Kernels replaced so that matrix transposes are tiled (wasm-transpose.ts). */
 export const TILED_TRANSPOSE_KERNELS = ['Transpose', 'Sum'] as const
@@ -142,6 +142,7 @@ export function installWasmKernelFixes(): void {
   const slice = heapSlice(tf.getKernel('Slice', 'wasm')!.kernelFunc)
   replaceWasmKernel('Slice', slice)
   replaceWasmKernel('SplitV', heapSplitV(slice, tf.getKernel('SplitV', 'wasm')!.kernelFunc))
+  replaceWasmKernel('Concat', heapConcat(tf.getKernel('Concat', 'wasm')!.kernelFunc))
   for (const name of SIMD_BINARY_KERNELS) {
     const stockBinary = tf.getKernel(name, 'wasm')
     if (!stockBinary) throw new BackendError(`WASM kernel fixes: the wasm backend has no ${name} kernel`)

@@ -4,7 +4,7 @@ import { useBackend } from '../../src/index.js'
 import { installWasmKernelFixes, uninstallWasmKernelFixes, wasmKernelFixesInstalled } from '../../src/backends/index.js'
 import { bits, normalInput, stockAndTuned } from './kernel-check.js'
 
-// Slice and SplitV on the WASM heap (wasm-slice.ts) compared bit for bit with tfjs's stock kernels.
+// Slice, SplitV and Concat on the WASM heap (wasm-slice.ts) compared bit for bit with tfjs's stock kernels.
 
 beforeAll(async () => {
   await useBackend('wasm')
@@ -77,5 +77,43 @@ describe('SplitV equals the stock WASM SplitV', () => {
     const { stock, tuned } = stockAndTuned(() => tf.grad(f)(x))
     expect(bits(tuned)).toEqual(bits(stock))
     tf.dispose([x, stock, tuned])
+  })
+})
+
+describe('Concat equals the stock WASM Concat', () => {
+  const cases: [string, number[][], number][] = [
+    ['two heads [32, 16, 16] on the last axis', [[32, 16, 16], [32, 16, 16]], 2],
+    ['three inputs of different widths, axis 1', [[4, 3, 5], [4, 1, 5], [4, 6, 5]], 1],
+    ['axis 0 (one row)', [[2, 3], [5, 3]], 0],
+    ['long rows (≥ 256 words: copied with copyWithin)', [[3, 300], [3, 260]], 1],
+    ['an empty input among others', [[2, 0], [2, 4], [2, 3]], 1],
+  ]
+  for (const [label, shapes, axis] of cases) {
+    it(label, () => {
+      const xs = shapes.map((shape, i) => tf.tensor(normalInput(`${label} ${i}`, shape).values, shape))
+      const before = tf.memory().numTensors
+      const { stock, tuned } = stockAndTuned(() => tf.concat(xs, axis))
+      expect(tuned.shape).toEqual(stock.shape)
+      expect(bits(tuned)).toEqual(bits(stock))
+      tf.dispose([stock, tuned])
+      expect(tf.memory().numTensors).toBe(before)
+      tf.dispose(xs)
+    })
+  }
+
+  it('int32 inputs, and a gradient through a concatenation of heads', () => {
+    const a = tf.tensor2d([1, 2, 3, 4], [2, 2], 'int32')
+    const b = tf.tensor2d([5, 6], [2, 1], 'int32')
+    const ints = stockAndTuned(() => tf.concat([a, b], 1))
+    expect(Array.from(ints.tuned.dataSync())).toEqual([1, 2, 5, 3, 4, 6])
+    expect(Array.from(ints.tuned.dataSync())).toEqual(Array.from(ints.stock.dataSync()))
+    const x = tf.tensor(normalInput('concat grad', [4, 6, 8]).values, [4, 6, 8])
+    const f = (v: tf.Tensor) => {
+      const [h1, h2] = tf.split(v, 2, 2)
+      return tf.sum(tf.mul(tf.concat([tf.mul(h1!, 2), h2!], 2), v))
+    }
+    const grads = stockAndTuned(() => tf.grad(f)(x))
+    expect(bits(grads.tuned)).toEqual(bits(grads.stock))
+    tf.dispose([a, b, x, ints.stock, ints.tuned, grads.stock, grads.tuned])
   })
 })
