@@ -20,9 +20,9 @@ import { sumAfterTranspose, tiledTranspose } from './wasm-transpose.js'
  *   seconds per step for a small CNN;
  * - a float32 matrix transpose runs tile by tile in JS, 3-10x faster for [512, n] (wasm-transpose.ts),
  *   also where Sum moves its reduced axes innermost (TILED_TRANSPOSE_KERNELS);
- * - Sum over leading axes (bias gradients) runs as column sums in JS, no transpose (wasm-sum.ts);
+ * - Sum over leading axes (bias gradients) runs as SIMD column sums, no transpose (wasm-sum.ts);
  * - float32 BatchMatMul runs as a WebAssembly SIMD kernel, the same float32 operations in the
- *   same order as tfjs's scalar loop (batches: 8-19x faster) or XNNPACK (one matrix with b up to
+ *   same order as tfjs's scalar loop (batches: 7-19x faster) or XNNPACK (one matrix with b up to
  *   512 KiB: 1.0-1.6x) (wasm-simd-matmul.ts);
  * - Add, Sub, Multiply and RealDiv of float32 tensors, broadcasts included, run as SIMD kernels:
  *   one float32 operation per element as in tfjs, faster where tfjs broadcasts slowly
