@@ -11,6 +11,7 @@ import { useBackend } from '../src/index.js'
 import { SIMD_BINARY_KERNELS } from '../src/backends/index.js'
 import { MODELS as CORE_MODELS } from './backend-models.js'
 import { TASK_MODELS } from './task-models.js'
+import { alternate, median, ratioCell, type Swap } from './kernel-swap.js'
 
 const MODELS = { ...CORE_MODELS, ...TASK_MODELS }
 const { values: args } = parseArgs({
@@ -27,17 +28,16 @@ await useBackend('wasm', { tunedWasm: false })
 const stock = Object.fromEntries(SIMD_BINARY_KERNELS.map((n) => [n, tf.getKernel(n, 'wasm')!.kernelFunc]))
 await useBackend('wasm')
 const simd = Object.fromEntries(SIMD_BINARY_KERNELS.map((n) => [n, tf.getKernel(n, 'wasm')!]))
-const use = (arm: 'stock' | 'simd') => {
-  for (const n of SIMD_BINARY_KERNELS) {
-    tf.unregisterKernel(n, 'wasm')
-    tf.registerKernel({ ...simd[n]!, kernelFunc: arm === 'stock' ? stock[n]! : simd[n]!.kernelFunc })
-  }
+const swap: Swap = {
+  use(arm) {
+    for (const n of SIMD_BINARY_KERNELS) {
+      tf.unregisterKernel(n, 'wasm')
+      tf.registerKernel({ ...simd[n]!, kernelFunc: arm === 'before' ? stock[n]! : simd[n]!.kernelFunc })
+    }
+  },
+  rounds,
+  blockMs,
 }
-const cpuMs = () => {
-  const u = process.cpuUsage()
-  return (u.user + u.system) / 1000
-}
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!
 
 console.log('| model | stock: ms CPU/step | SIMD: ms CPU/step | stock / SIMD (median per round; range) |')
 console.log('|---|---|---|---|')
@@ -46,22 +46,7 @@ for (const name of args.models.split(',')) {
   if (!spec) throw new Error(`unknown model ${name}; allowed: ${Object.keys(MODELS).join(', ')}`)
   const model = await spec.create(1, name)
   for (let i = 0; i < 5; i++) await model.step()
-  const t = { stock: [] as number[], simd: [] as number[] }
-  for (let r = 0; r < rounds; r++) {
-    for (const arm of r % 2 ? (['simd', 'stock'] as const) : (['stock', 'simd'] as const)) {
-      use(arm)
-      const w0 = performance.now()
-      const c0 = cpuMs()
-      let n = 0
-      while (performance.now() - w0 < blockMs || n < 3) {
-        await model.step()
-        n++
-      }
-      t[arm].push((cpuMs() - c0) / n)
-    }
-  }
-  use('simd')
+  const t = await alternate(swap, () => model.step().then(() => undefined))
   model.dispose()
-  const ratios = t.stock.map((s, i) => s / t.simd[i]!)
-  console.log(`| ${name} | ${median(t.stock).toFixed(1)} | ${median(t.simd).toFixed(1)} | **${median(ratios).toFixed(2)}x** (${Math.min(...ratios).toFixed(2)} – ${Math.max(...ratios).toFixed(2)}) |`)
+  console.log(`| ${name} | ${(median(t.before) / 1000).toFixed(1)} | ${(median(t.after) / 1000).toFixed(1)} | ${ratioCell(t)} |`)
 }

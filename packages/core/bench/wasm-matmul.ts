@@ -15,6 +15,7 @@ import { tiledTranspose } from '../src/backends/wasm-transpose.js'
 import { withoutTransposeFlags } from '../src/backends/wasm-tuning.js'
 import { MODELS as CORE_MODELS } from './backend-models.js'
 import { TASK_MODELS } from './task-models.js'
+import { alternate, median, ratioCell, type Rounds, type Swap } from './kernel-swap.js'
 
 const MODELS = { ...CORE_MODELS, ...TASK_MODELS }
 const { values: args } = parseArgs({
@@ -35,40 +36,13 @@ await useBackend('wasm')
 const simd = tf.getKernel('BatchMatMul', 'wasm')!
 // the kernel before: the same setup hooks, the transpose-free stock kernel
 const before: tf.KernelConfig = { ...simd, kernelFunc: withoutTransposeFlags(stockMatmul, tiledTranspose(stockTranspose)) }
-const arms = { before, simd } as const
-type Arm = keyof typeof arms
-const use = (arm: Arm) => {
-  tf.unregisterKernel('BatchMatMul', 'wasm')
-  tf.registerKernel(arms[arm])
-}
-const cpuUs = () => {
-  const u = process.cpuUsage()
-  return u.user + u.system
-}
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!
-
-/** Per-round CPU time per unit of `work` for each arm, blocks of ~blockMs alternating in order. */
-async function compare(work: () => Promise<void> | void): Promise<Record<Arm, number[]>> {
-  const t: Record<Arm, number[]> = { before: [], simd: [] }
-  for (let r = 0; r < rounds; r++) {
-    for (const arm of r % 2 ? (['simd', 'before'] as const) : (['before', 'simd'] as const)) {
-      use(arm)
-      const w0 = performance.now()
-      const c0 = cpuUs()
-      let n = 0
-      while (performance.now() - w0 < blockMs || n < 2) {
-        await work()
-        n++
-      }
-      t[arm].push((cpuUs() - c0) / n)
-    }
-  }
-  use('simd')
-  return t
-}
-const ratioCell = (t: Record<Arm, number[]>) => {
-  const ratios = t.before.map((b, i) => b / t.simd[i]!)
-  return `**${median(ratios).toFixed(2)}x** (${Math.min(...ratios).toFixed(2)} – ${Math.max(...ratios).toFixed(2)})`
+const swap: Swap = {
+  use(arm) {
+    tf.unregisterKernel('BatchMatMul', 'wasm')
+    tf.registerKernel(arm === 'before' ? before : simd)
+  },
+  rounds,
+  blockMs,
 }
 
 console.log(`${os.cpus().length} CPUs, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}; ${rounds} rounds of ~${blockMs} ms blocks per arm`)
@@ -87,10 +61,10 @@ for (const [batch, m, k, n, ta, tb] of SHAPES) {
   const lead = batch > 1 ? [batch] : []
   const a = tf.randomNormal([...lead, ...(ta ? [k, m] : [m, k])], 0, 1, 'float32', 1)
   const b = tf.randomNormal([...lead, ...(tb ? [n, k] : [k, n])], 0, 1, 'float32', 2)
-  const t = await compare(() => tf.matMul(a, b, ta, tb).dispose())
+  const t = await alternate(swap, () => tf.matMul(a, b, ta, tb).dispose())
   const cell = (us: number) => `${us.toFixed(1)} (${((2 * batch * m * k * n) / us / 1e3).toFixed(1)})`
   const label = `${batch > 1 ? `[${batch}] ` : ''}${m}×${k}${ta ? ' (aᵀ)' : ''} · ${k}×${n}${tb ? ' (bᵀ)' : ''}`
-  console.log(`| ${label} | ${cell(median(t.before))} | ${cell(median(t.simd))} | ${ratioCell(t)} |`)
+  console.log(`| ${label} | ${cell(median(t.before))} | ${cell(median(t.after))} | ${ratioCell(t)} |`)
   tf.dispose([a, b])
 }
 
@@ -101,19 +75,19 @@ if (!args['shapes-only']) {
     const spec = MODELS[name]
     if (!spec) throw new Error(`unknown model ${name}; allowed: ${Object.keys(MODELS).join(', ')}`)
     // the same seed stepped under each kernel: the first five losses must agree to the bit
-    const losses: Record<Arm, number[]> = { before: [], simd: [] }
-    for (const arm of ['before', 'simd'] as const) {
-      use(arm)
+    const losses: Rounds = { before: [], after: [] }
+    for (const arm of ['before', 'after'] as const) {
+      swap.use(arm)
       const model = await spec.create(1, `${name}-${arm}`)
       for (let i = 0; i < 5; i++) losses[arm].push(await model.step())
       model.dispose()
     }
     const model = await spec.create(1, name)
     for (let i = 0; i < 3; i++) await model.step()
-    const t = await compare(() => model.step().then(() => undefined))
+    const t = await alternate(swap, () => model.step().then(() => undefined))
     model.dispose()
-    const same = losses.before.every((l, i) => Object.is(l, losses.simd[i]))
-    console.log(`| ${name} | ${(median(t.before) / 1000).toFixed(1)} | ${(median(t.simd) / 1000).toFixed(1)} | ${ratioCell(t)} | ${same ? 'yes' : `NO: ${losses.before} vs ${losses.simd}`} |`)
+    const same = losses.before.every((l, i) => Object.is(l, losses.after[i]))
+    console.log(`| ${name} | ${(median(t.before) / 1000).toFixed(1)} | ${(median(t.after) / 1000).toFixed(1)} | ${ratioCell(t)} | ${same ? 'yes' : `NO: ${losses.before} vs ${losses.after}`} |`)
   }
 }
 console.log(`load at the end: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`)

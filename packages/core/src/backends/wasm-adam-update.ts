@@ -1,4 +1,5 @@
-import { addTo, F32, I32, kernelModule, kernelOnHeap, op, V128, whileNot, type Bytes, type Heap } from './wasm-bytecode.js'
+import { addTo, F32, I32, kernelModule, op, V128, whileNot, type Bytes } from './wasm-bytecode.js'
+import { kernelOnHeap, type Heap } from './wasm-heap.js'
 
 /**
  * Adam's element-wise update as a WebAssembly SIMD kernel over the WASM heap, four elements per

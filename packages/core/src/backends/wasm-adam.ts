@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs'
 import { ensureMomentSlots, type AdamFields } from './adam-fields.js'
 import { adamUpdate } from './wasm-adam-update.js'
-import type { Heap } from './wasm-bytecode.js'
+import { heapOf, heapOffset, type WasmHeapBackend } from './wasm-heap.js'
 import { wasmKernelFixesInstalled } from './wasm-tuning.js'
 
 /**
@@ -25,12 +25,7 @@ import { wasmKernelFixesInstalled } from './wasm-tuning.js'
  */
 
 /** The parts of tfjs's WASM backend the update reads. */
-interface WasmBackendLike {
-  refCount(dataId: object): number
-  wasm: { asm: { memory: Heap } }
-  dataIdMap: { get(dataId: object): { memoryOffset: number } }
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo
-}
+type WasmBackendLike = WasmHeapBackend & { refCount(dataId: object): number }
 
 interface NamedTensor {
   name: string
@@ -107,8 +102,8 @@ export class WasmAdamOptimizer extends tf.AdamOptimizer {
     const oneMinusBeta2 = f32(1 - self.beta2)
     const epsilon = f32(self.epsilon)
     const negLearningRate = f32(-self.learningRate)
-    const at = (t: { dataId: object }) => backend.dataIdMap.get(t.dataId).memoryOffset
-    const update = adamUpdate(backend.wasm.asm.memory)
+    const at = (t: { dataId: object }) => heapOffset(backend, t)
+    const update = adamUpdate(heapOf(backend))
     for (const u of updates) {
       const out = backend.makeOutput(u.p.shape, 'float32')
       update(at(u.p), at(u.m), at(u.v), at(u.g), at(out), u.p.size, beta1, beta2, oneMinusBeta1, oneMinusBeta2, correction1, correction2, epsilon, negLearningRate)

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs'
-import type { DataBackend, TensorInfo } from './cpu-fallback.js'
-import { addTo, byteAddress, forUp, I32, kernelModule, kernelOnHeap, op, V128, whileNot, type Bytes, type Heap } from './wasm-bytecode.js'
+import type { TensorInfo } from './cpu-fallback.js'
+import { byteAddress, forUp, I32, kernelModule, lanesThenOne, op, V128, type Bytes } from './wasm-bytecode.js'
+import { heapOf, heapOffset, kernelOnHeap, type Heap, type WasmHeapBackend } from './wasm-heap.js'
 
 /**
  * Add, Sub, Multiply and RealDiv of float32 tensors, broadcast included, as WebAssembly SIMD
@@ -54,9 +55,7 @@ function body(kernel: BinaryKernel, inner: Inner): Bytes {
       ...byteAddress(B, [...get(I0), ...get(B_S0), ...op.i32Mul(), ...get(I1), ...get(B_S1), ...op.i32Mul(), ...op.i32Add()]), ...set(PB),
       ...(aSplat !== null ? [...get(PA), ...op.f32Load(), ...op.f32x4Splat(), ...set(AV)] : []),
       ...(bSplat !== null ? [...get(PB), ...op.f32Load(), ...op.f32x4Splat(), ...set(BV)] : []),
-      ...i32(0), ...set(J),
-      ...whileNot([...get(J), ...i32(4), ...op.i32Add(), ...get(D2), ...op.i32GtU()], [...element(true), ...addTo(J, i32(4))]),
-      ...whileNot([...get(J), ...get(D2), ...op.i32GeU()], [...element(false), ...addTo(J, i32(1))]),
+      ...lanesThenOne(J, D2, element(true), element(false)),
       ...byteAddress(PO, get(D2)), ...set(PO),
     ])),
   ]
@@ -64,15 +63,10 @@ function body(kernel: BinaryKernel, inner: Inner): Bytes {
 
 type BinaryExport = (a: number, b: number, out: number, d0: number, d1: number, d2: number, aS0: number, aS1: number, bS0: number, bS1: number) => void
 
-const kernels = new Map<string, (heap: Heap) => BinaryExport>()
-function kernelFor(kernel: BinaryKernel, inner: Inner, heap: Heap): BinaryExport {
-  const key = `${kernel} ${inner}`
-  let bound = kernels.get(key)
-  if (!bound) {
-    bound = kernelOnHeap<BinaryExport>(() => kernelModule('binary', PARAMS, LOCALS, body(kernel, inner)), 'binary')
-    kernels.set(key, bound)
-  }
-  return bound(heap)
+/** `kernel`'s three module variants, one per way of reading the innermost dimension (each built on first use). */
+function variants(kernel: BinaryKernel): Record<Inner, (heap: Heap) => BinaryExport> {
+  const variant = (inner: Inner) => kernelOnHeap<BinaryExport>(() => kernelModule('binary', PARAMS, LOCALS, body(kernel, inner)), 'binary')
+  return { both: variant('both'), splatA: variant('splatA'), splatB: variant('splatB') }
 }
 
 /** The broadcast of a and b as at most three dimensions [d0, d1, d2] with each input's strides, or null. */
@@ -111,17 +105,11 @@ export function collapseBroadcast(aShape: number[], bShape: number[], outShape: 
   return { dims: runs.map((r) => r.size), a, b, inner }
 }
 
-/** What the kernels read of tfjs's WASM backend. */
-type WasmBackend = DataBackend & {
-  wasm: { asm: { memory: Heap } }
-  dataIdMap: { get(dataId: object): { memoryOffset: number } }
-  makeOutput(shape: number[], dtype: tf.DataType): TensorInfo
-}
-
 /** A kernel function for `kernel` on float32 inputs; other dtypes and shapes go to `stock`. */
 export function simdBinary(kernel: BinaryKernel, stock: tf.KernelFunc): tf.KernelFunc {
+  const byInner = variants(kernel)
   return (args) => {
-    const { inputs, backend } = args as unknown as { inputs: { a: TensorInfo; b: TensorInfo }; backend: WasmBackend }
+    const { inputs, backend } = args as unknown as { inputs: { a: TensorInfo; b: TensorInfo }; backend: WasmHeapBackend }
     const { a, b } = inputs
     if (a.dtype !== 'float32' || b.dtype !== 'float32') return stock(args)
     let outShape: number[]
@@ -133,9 +121,8 @@ export function simdBinary(kernel: BinaryKernel, stock: tf.KernelFunc): tf.Kerne
     const plan = collapseBroadcast(a.shape, b.shape, outShape)
     if (!plan || outShape.some((d) => d === 0)) return stock(args)
     const out = backend.makeOutput(outShape, 'float32')
-    const at = (t: TensorInfo) => backend.dataIdMap.get(t.dataId).memoryOffset
     const [d0, d1, d2] = plan.dims as [number, number, number]
-    kernelFor(kernel, plan.inner, backend.wasm.asm.memory)(at(a), at(b), at(out), d0, d1, d2, plan.a[0]!, plan.a[1]!, plan.b[0]!, plan.b[1]!)
+    byInner[plan.inner](heapOf(backend))(heapOffset(backend, a), heapOffset(backend, b), heapOffset(backend, out), d0, d1, d2, plan.a[0]!, plan.a[1]!, plan.b[0]!, plan.b[1]!)
     return out as never
   }
 }

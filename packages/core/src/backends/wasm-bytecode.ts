@@ -118,35 +118,16 @@ export const whileNot = (exit: Bytes, body: Bytes): Bytes => [...op.block(), ...
 export const geU = (x: number, y: number): Bytes => [...op.get(x), ...op.get(y), ...op.i32GeU()]
 /** `for (local = 0; local < bound; local++) body`, bound a local (compared unsigned) */
 export const forUp = (local: number, bound: number, body: Bytes): Bytes => [...op.i32(0), ...op.set(local), ...whileNot(geU(local, bound), [...body, ...addTo(local, op.i32(1))])]
+/**
+ * Over `index` from 0 to the local `count`: `lanes` while four elements remain (index += 4), then
+ * `one` for each element left (index += 1): a SIMD loop and its scalar tail.
+ */
+export const lanesThenOne = (index: number, count: number, lanes: Bytes, one: Bytes): Bytes => [
+  ...op.i32(0), ...op.set(index),
+  ...whileNot([...op.get(index), ...op.i32(4), ...op.i32Add(), ...op.get(count), ...op.i32GtU()], [...lanes, ...addTo(index, op.i32(4))]),
+  ...whileNot(geU(index, count), [...one, ...addTo(index, op.i32(1))]),
+]
 /** local += amount */
 export const addTo = (local: number, amount: Bytes): Bytes => [...op.get(local), ...amount, ...op.i32Add(), ...op.set(local)]
 /** local base + (offsetElements << 2): the byte address of a 4-byte element */
 export const byteAddress = (base: number, offsetElements: Bytes): Bytes => [...op.get(base), ...offsetElements, ...op.i32(2), ...op.i32Shl(), ...op.i32Add()]
-
-/** The parts of the WebAssembly JS API used here (the project's type libraries leave it out). */
-interface WebAssemblyApi {
-  Module: new (bytes: Uint8Array) => object
-  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> }
-}
-
-/** tfjs's WASM heap (a WebAssembly.Memory), which a kernel module imports. */
-export type Heap = object
-
-/**
- * A kernel's export bound to one heap: the module is compiled once per process and instantiated
- * once per heap (a restarted wasm backend has a new one).
- */
-export function kernelOnHeap<F>(build: () => Uint8Array, exportName: string): (heap: Heap) => F {
-  let module: object | null = null
-  const instances = new WeakMap<Heap, F>()
-  return (heap) => {
-    let fn = instances.get(heap)
-    if (!fn) {
-      const { Module, Instance } = (globalThis as unknown as { WebAssembly: WebAssemblyApi }).WebAssembly
-      module ??= new Module(build())
-      fn = new Instance(module, { env: { memory: heap } }).exports[exportName] as F
-      instances.set(heap, fn)
-    }
-    return fn
-  }
-}

@@ -1,4 +1,5 @@
-import { addTo, byteAddress, forUp, geU, I32, kernelModule, kernelOnHeap, op, whileNot, type Bytes, type Heap } from './wasm-bytecode.js'
+import { addTo, byteAddress, forUp, I32, kernelModule, lanesThenOne, op, type Bytes } from './wasm-bytecode.js'
+import { kernelOnHeap, type Heap } from './wasm-heap.js'
 
 /**
  * col2im for the input gradient of a 2-D convolution (NHWC, float32) as a WebAssembly SIMD
@@ -17,19 +18,13 @@ const [N, OH, OW, FH, FW, IH, IW, AT, PDX, C, IN_C_BYTES] = [14, 15, 16, 17, 18,
 const LOCALS = new Array<number>(11).fill(I32)
 const { get, set, i32 } = op
 
-
 /** dx[PDX + c] += patches[AT + c] over the channels: lane groups, then a scalar tail. */
-const addChannels: Bytes = [
-  ...i32(0), ...set(C),
-  ...whileNot([...get(C), ...i32(4), ...op.i32Add(), ...get(IN_C), ...op.i32GtU()], [
-    ...byteAddress(PDX, get(C)), ...byteAddress(PDX, get(C)), ...op.v128Load(), ...byteAddress(AT, get(C)), ...op.v128Load(), ...op.f32x4Add(), ...op.v128Store(),
-    ...addTo(C, i32(4)),
-  ]),
-  ...whileNot(geU(C, IN_C), [
-    ...byteAddress(PDX, get(C)), ...byteAddress(PDX, get(C)), ...op.f32Load(), ...byteAddress(AT, get(C)), ...op.f32Load(), ...op.f32Add(), ...op.f32Store(),
-    ...addTo(C, i32(1)),
-  ]),
-]
+const addChannels: Bytes = lanesThenOne(
+  C,
+  IN_C,
+  [...byteAddress(PDX, get(C)), ...byteAddress(PDX, get(C)), ...op.v128Load(), ...byteAddress(AT, get(C)), ...op.v128Load(), ...op.f32x4Add(), ...op.v128Store()],
+  [...byteAddress(PDX, get(C)), ...byteAddress(PDX, get(C)), ...op.f32Load(), ...byteAddress(AT, get(C)), ...op.f32Load(), ...op.f32Add(), ...op.f32Store()],
+)
 
 function body(): Bytes {
   // a negative ih or iw wraps to a large unsigned value, so `<u` tests both bounds

@@ -1,4 +1,5 @@
-import { addTo, byteAddress, forUp, geU, I32, kernelModule, kernelOnHeap, op, V128, F32, whileNot, type Bytes, type Heap } from './wasm-bytecode.js'
+import { addTo, byteAddress, forUp, I32, kernelModule, lanesThenOne, op, V128, F32, type Bytes } from './wasm-bytecode.js'
+import { kernelOnHeap, type Heap } from './wasm-heap.js'
 
 /**
  * The filter gradient of a 2-D convolution (NHWC, float32) as a WebAssembly SIMD kernel that
@@ -21,19 +22,13 @@ const DY_ROW = [32, 33, 34, 35] // v128: dy's row at this position, when it fits
 const LOCALS = [...new Array<number>(14).fill(I32), F32, V128, V128, V128, V128, V128]
 const { get, set, i32 } = op
 
-
 /** out[POUT + 4j ..] += AV · dy[PDY + 4j ..] over the output channels: lane groups, then a scalar tail. */
-const accumulateAnyRow: Bytes = [
-  ...i32(0), ...set(J),
-  ...whileNot([...get(J), ...i32(4), ...op.i32Add(), ...get(OUT_C), ...op.i32GtU()], [
-    ...byteAddress(POUT, get(J)), ...byteAddress(POUT, get(J)), ...op.v128Load(), ...get(AV), ...byteAddress(PDY, get(J)), ...op.v128Load(), ...op.f32x4Mul(), ...op.f32x4Add(), ...op.v128Store(),
-    ...addTo(J, i32(4)),
-  ]),
-  ...whileNot(geU(J, OUT_C), [
-    ...byteAddress(POUT, get(J)), ...byteAddress(POUT, get(J)), ...op.f32Load(), ...get(A), ...byteAddress(PDY, get(J)), ...op.f32Load(), ...op.f32Mul(), ...op.f32Add(), ...op.f32Store(),
-    ...addTo(J, i32(1)),
-  ]),
-]
+const accumulateAnyRow: Bytes = lanesThenOne(
+  J,
+  OUT_C,
+  [...byteAddress(POUT, get(J)), ...byteAddress(POUT, get(J)), ...op.v128Load(), ...get(AV), ...byteAddress(PDY, get(J)), ...op.v128Load(), ...op.f32x4Mul(), ...op.f32x4Add(), ...op.v128Store()],
+  [...byteAddress(POUT, get(J)), ...byteAddress(POUT, get(J)), ...op.f32Load(), ...get(A), ...byteAddress(PDY, get(J)), ...op.f32Load(), ...op.f32Mul(), ...op.f32Add(), ...op.f32Store()],
+)
 
 /** The same for exactly `vectors` lane groups (outC = 4·vectors), with dy's row held in locals. */
 const accumulateRow = (vectors: number): Bytes =>

@@ -1,16 +1,9 @@
 import * as tf from '@tensorflow/tfjs'
-import type { DataBackend, TensorInfo } from './cpu-fallback.js'
-import type { Heap } from './wasm-bytecode.js'
+import type { TensorInfo } from './cpu-fallback.js'
+import { heapOf, heapOffset, type WasmHeapBackend } from './wasm-heap.js'
 import { col2im } from './wasm-col2im-kernel.js'
 import { convFilterGradient } from './wasm-conv-filter-kernel.js'
 
-/** What the conv gradients read of tfjs's WASM backend. */
-type WasmBackend = DataBackend & {
-  wasm: { asm: { memory: Heap } }
-  dataIdMap: { get(dataId: object): { memoryOffset: number } }
-  makeOutput(shape: number[], dtype: tf.DataType): TensorInfo
-  typedArrayFromHeap(t: TensorInfo): Float32Array
-}
 
 interface Conv2DGradAttrs {
   strides: [number, number] | number
@@ -36,7 +29,7 @@ export function conv2dBackpropFilter(fallback: tf.KernelFunc): tf.KernelFunc {
     const { inputs, attrs, backend } = args as unknown as {
       inputs: { x: TensorInfo; dy: TensorInfo }
       attrs: Conv2DGradAttrs & { filterShape: [number, number, number, number] }
-      backend: WasmBackend
+      backend: WasmHeapBackend
     }
     const { x, dy } = inputs
     if (attrs.dataFormat !== 'NHWC' || x.dtype !== 'float32' || dy.dtype !== 'float32') return fallback(args)
@@ -44,9 +37,8 @@ export function conv2dBackpropFilter(fallback: tf.KernelFunc): tf.KernelFunc {
     const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, filterHeight, filterWidth, strideHeight, strideWidth } = info
     const out = backend.makeOutput([filterHeight, filterWidth, inChannels, outChannels], 'float32')
     backend.typedArrayFromHeap(out).fill(0)
-    const at = (t: TensorInfo) => backend.dataIdMap.get(t.dataId).memoryOffset
-    convFilterGradient(backend.wasm.asm.memory, outChannels)(
-      at(x), at(dy), at(out),
+    convFilterGradient(heapOf(backend), outChannels)(
+      heapOffset(backend, x), heapOffset(backend, dy), heapOffset(backend, out),
       batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels,
       filterHeight, filterWidth, strideHeight, strideWidth, info.padInfo.top, info.padInfo.left,
     )
@@ -67,7 +59,7 @@ export function conv2dBackpropInput(matmul: tf.KernelFunc, fallback: tf.KernelFu
     const { inputs, attrs, backend } = args as unknown as {
       inputs: { dy: TensorInfo; filter: TensorInfo }
       attrs: Conv2DGradAttrs & { inputShape: [number, number, number, number] }
-      backend: WasmBackend
+      backend: WasmHeapBackend
     }
     const { dy, filter } = inputs
     if (attrs.dataFormat !== 'NHWC' || filter.dtype !== 'float32' || dy.dtype !== 'float32') return fallback(args)
@@ -84,8 +76,7 @@ export function conv2dBackpropInput(matmul: tf.KernelFunc, fallback: tf.KernelFu
     try {
       const dx = backend.makeOutput([batchSize, inHeight, inWidth, inChannels], 'float32')
       backend.typedArrayFromHeap(dx).fill(0)
-      const at = (t: TensorInfo) => backend.dataIdMap.get(t.dataId).memoryOffset
-      col2im(backend.wasm.asm.memory)(at(patchGrads), at(dx), batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, filterHeight, filterWidth, strideHeight, strideWidth, top, left)
+      col2im(heapOf(backend))(heapOffset(backend, patchGrads), heapOffset(backend, dx), batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, filterHeight, filterWidth, strideHeight, strideWidth, top, left)
       return dx as never
     } finally {
       backend.disposeData(patchGrads.dataId)

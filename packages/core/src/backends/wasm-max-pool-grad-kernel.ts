@@ -1,4 +1,5 @@
-import { addTo, byteAddress, F32, geU, I32, kernelModule, kernelOnHeap, op, V128, whileNot, type Bytes, type Heap } from './wasm-bytecode.js'
+import { addTo, byteAddress, F32, forUp, I32, kernelModule, lanesThenOne, op, V128, whileNot, type Bytes } from './wasm-bytecode.js'
+import { kernelOnHeap, type Heap } from './wasm-heap.js'
 
 /**
  * MaxPoolGrad for windows that do not overlap (NHWC, float32) as a WebAssembly SIMD kernel, four
@@ -20,7 +21,6 @@ const { get, set, i32 } = op
 
 /** `for (local = from; local < to; local++)`, signed: a window's bounds can be negative */
 const forRange = (local: number, from: Bytes, to: number, body: Bytes): Bytes => [...from, ...set(local), ...whileNot([...get(local), ...get(to), ...op.i32GeS()], [...body, ...addTo(local, i32(1))])]
-const forUp = (local: number, bound: number, body: Bytes): Bytes => forRange(local, i32(0), bound, body)
 /** max(0, local) as a signed i32 */
 const atLeastZero = (local: number): Bytes => [...get(local), ...i32(0), ...get(local), ...i32(0), ...op.i32GeS(), ...op.select()]
 /** min(bound, local + size) */
@@ -48,7 +48,6 @@ const fourChannels: Bytes = [
   ])),
   ...[0, 1, 2, 3].flatMap((lane) => scatter([...get(WHERE4), ...op.i32x4ExtractLane(lane)], 4 * lane)),
   ...addTo(PG, i32(16)),
-  ...addTo(C, i32(4)),
 ]
 
 /** One channel c of one window. */
@@ -63,7 +62,6 @@ const oneChannel: Bytes = [
   ])),
   ...scatter(get(WHERE), 0),
   ...addTo(PG, i32(4)),
-  ...addTo(C, i32(1)),
 ]
 
 function body(): Bytes {
@@ -77,9 +75,7 @@ function body(): Bytes {
         ...get(OW), ...get(STRIDE_W), ...op.i32Mul(), ...get(LEFT), ...op.i32Sub(), ...set(W0),
         ...endAt(W0, F_W, IN_W), ...set(W1),
         ...atLeastZero(W0), ...set(W0),
-        ...i32(0), ...set(C),
-        ...whileNot([...get(C), ...i32(4), ...op.i32Add(), ...get(CH), ...op.i32GtU()], fourChannels),
-        ...whileNot(geU(C, CH), oneChannel),
+        ...lanesThenOne(C, CH, fourChannels, oneChannel),
       ]),
     ])),
   ]

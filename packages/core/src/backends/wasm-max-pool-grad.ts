@@ -1,15 +1,8 @@
 import * as tf from '@tensorflow/tfjs'
-import type { DataBackend, TensorInfo } from './cpu-fallback.js'
-import type { Heap } from './wasm-bytecode.js'
+import type { TensorInfo } from './cpu-fallback.js'
+import { heapOf, heapOffset, type WasmHeapBackend } from './wasm-heap.js'
 import { maxPoolGradKernel } from './wasm-max-pool-grad-kernel.js'
 
-/** What the max-pool gradient reads of tfjs's WASM backend. */
-type WasmBackend = DataBackend & {
-  wasm: { asm: { memory: Heap } }
-  dataIdMap: { get(dataId: object): { memoryOffset: number } }
-  makeOutput(shape: number[], dtype: tf.DataType): TensorInfo
-  typedArrayFromHeap(t: TensorInfo): Float32Array
-}
 
 /**
  * MaxPoolGrad for WASM (NHWC float32), over the backend's heap (windows that do not overlap in the
@@ -26,7 +19,7 @@ export function maxPoolGrad(fallback: tf.KernelFunc): tf.KernelFunc {
     const { inputs, attrs, backend } = args as unknown as {
       inputs: { dy: TensorInfo; input: TensorInfo; output: TensorInfo }
       attrs: { filterSize: [number, number] | number; strides: [number, number] | number; pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding; dimRoundingMode?: 'floor' | 'round' | 'ceil' }
-      backend: WasmBackend
+      backend: WasmHeapBackend
     }
     const { dy, input } = inputs
     if (input.dtype !== 'float32' || dy.dtype !== 'float32') return fallback(args)
@@ -38,8 +31,7 @@ export function maxPoolGrad(fallback: tf.KernelFunc): tf.KernelFunc {
     if (!overlapping) {
       // one gradient per pixel: the SIMD kernel (wasm-max-pool-grad-kernel.ts), same choices and adds
       backend.typedArrayFromHeap(dx).fill(0)
-      const at = (t: TensorInfo) => backend.dataIdMap.get(t.dataId).memoryOffset
-      maxPoolGradKernel(backend.wasm.asm.memory)(at(input), at(dy), at(dx), batchSize, inHeight, inWidth, channels, outHeight, outWidth, filterHeight, filterWidth, strideHeight, strideWidth, top, left)
+      maxPoolGradKernel(heapOf(backend))(heapOffset(backend, input), heapOffset(backend, dy), heapOffset(backend, dx), batchSize, inHeight, inWidth, channels, outHeight, outWidth, filterHeight, filterWidth, strideHeight, strideWidth, top, left)
       return dx as never
     }
     // views after makeOutput: an allocation may grow (and so move) the heap

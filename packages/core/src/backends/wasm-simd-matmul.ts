@@ -1,13 +1,15 @@
 import * as tf from '@tensorflow/tfjs'
-import type { DataBackend, TensorInfo } from './cpu-fallback.js'
-import { addTo, byteAddress, F32, geU, I32, kernelModule, kernelOnHeap, op, V128, whileNot, type Bytes, type Heap } from './wasm-bytecode.js'
+import type { TensorInfo } from './cpu-fallback.js'
+import { addTo, byteAddress, F32, geU, I32, kernelModule, op, V128, whileNot, type Bytes } from './wasm-bytecode.js'
+import { heapOf, heapOffset, kernelOnHeap, type WasmHeapBackend } from './wasm-heap.js'
 
 /**
  * Float32 matmul for tfjs's WASM backend in Node, in WebAssembly SIMD, summing every output in
  * the order the path it replaces does, so results are the same to the bit:
  * - a batch of several matrices (attention's QKᵀ and AV, and their gradients) goes, in tfjs, to a
  *   scalar C++ loop (`slow_batch_matmul`): one chain of float32 adds per output, k ascending from
- *   +0 in blocks of 48, each block's sum added to the output; 0.6-0.9 GFLOP/s on 16×16 matrices;
+ *   +0 in blocks of 48, each block's sum added to the output; 2-3 GFLOP/s on 16×16 matrices
+ *   (bench/wasm-matmul.ts);
  * - one matrix goes to XNNPACK (the kernel fixes make any transpose flag an explicit transpose
  *   first, wasm-tuning.ts), whose f32 GEMM sums k ascending in one chain from +0 (no bias), after
  *   packing b for every new b tensor.
@@ -120,13 +122,6 @@ type MatmulExport = (a: number, b: number, out: number, batch: number, m: number
 
 const kernelFor = kernelOnHeap<MatmulExport>(() => kernelModule('matmul', new Array<number>(PARAMS).fill(I32), LOCALS, body()), 'matmul')
 
-/** What the kernel reads of tfjs's WASM backend. */
-type WasmBackend = DataBackend & {
-  wasm: { asm: { memory: Heap } }
-  dataIdMap: { get(dataId: object): { memoryOffset: number } }
-  makeOutput(shape: number[], dtype: tf.DataType): TensorInfo
-}
-
 /**
  * One matrix goes to the SIMD kernel when b has at most this many elements (k·n) and n is a
  * multiple of 4: beyond, XNNPACK's cache blocking wins (256×1024·1024×256: 0.77x, 512³: 0.88x),
@@ -145,7 +140,7 @@ export function simdMatmul(other: tf.KernelFunc, transpose: tf.KernelFunc): tf.K
     const { inputs, attrs, backend } = args as unknown as {
       inputs: { a: TensorInfo; b: TensorInfo }
       attrs: { transposeA: boolean; transposeB: boolean }
-      backend: WasmBackend
+      backend: WasmHeapBackend
     }
     const { a, b } = inputs
     const rank = a.shape.length
@@ -164,10 +159,9 @@ export function simdMatmul(other: tf.KernelFunc, transpose: tf.KernelFunc): tf.K
     const bRows = attrs.transposeB ? (transpose({ inputs: { x: b } as never, attrs: { perm } as never, backend: backend as never }) as TensorInfo) : b
     try {
       const out = backend.makeOutput([...outer, m, n], 'float32')
-      const at = (t: TensorInfo) => backend.dataIdMap.get(t.dataId).memoryOffset
       const [aRow, aK] = attrs.transposeA ? [1, m] : [k, 1]
       const block = batch > 1 ? STOCK_K_BLOCK : k
-      kernelFor(backend.wasm.asm.memory)(at(a), at(bRows), at(out), batch, m, k, n, m * k, aRow, aK, k * n, block)
+      kernelFor(heapOf(backend))(heapOffset(backend, a), heapOffset(backend, bRows), heapOffset(backend, out), batch, m, k, n, m * k, aRow, aK, k * n, block)
       return out as never
     } finally {
       if (bRows !== b) backend.disposeData(bRows.dataId)

@@ -1,12 +1,7 @@
 import * as tf from '@tensorflow/tfjs'
-import type { DataBackend, TensorInfo } from './cpu-fallback.js'
+import type { TensorInfo } from './cpu-fallback.js'
+import { heapOffset, type WasmHeapBackend } from './wasm-heap.js'
 
-/** What the slice reads of tfjs's WASM backend. */
-type WasmBackend = DataBackend & {
-  wasm: { HEAP32: Int32Array }
-  dataIdMap: { get(dataId: object): { memoryOffset: number } }
-  makeOutput(shape: number[], dtype: tf.DataType): TensorInfo
-}
 
 /** Rows at least this long are copied with TypedArray.set (a memcpy) instead of element by element. */
 const LONG_ROW = 256
@@ -14,13 +9,13 @@ const LONG_ROW = 256
 /**
  * A Slice kernel for WASM that copies float32 and int32 slices as 32-bit words straight between
  * the input's and the output's place on the WASM heap. tfjs's WASM Slice (JS) first copies the
- * whole input out of the heap (`readSync`), then makes a subarray per output row: 175 µs for a
- * head's [32, 16, 16] slice of a [32, 16, 96] qkv tensor, 7% of the SiT step. The words are the
- * same bits, so the result is the stock one exactly. Other dtypes go to `stock`.
+ * whole input out of the heap (`readSync`), then makes a subarray per output row: 139 µs for a
+ * head's [32, 16, 16] slice of a [32, 16, 96] qkv tensor, 4% of the SiT step (kernel-profile.ts).
+ * The words are the same bits, so the result is the stock one exactly. Other dtypes go to `stock`.
  */
 export function heapSlice(stock: tf.KernelFunc): tf.KernelFunc {
   return (args) => {
-    const { inputs, attrs, backend } = args as unknown as { inputs: { x: TensorInfo }; attrs: { begin: number | number[]; size: number | number[] }; backend: WasmBackend }
+    const { inputs, attrs, backend } = args as unknown as { inputs: { x: TensorInfo }; attrs: { begin: number | number[]; size: number | number[] }; backend: WasmHeapBackend }
     const { x } = inputs
     if (x.dtype !== 'float32' && x.dtype !== 'int32') return stock(args)
     const [begin, size] = tf.slice_util.parseSliceParams(x as tf.Tensor, attrs.begin, attrs.size) as [number[], number[]]
@@ -29,8 +24,8 @@ export function heapSlice(stock: tf.KernelFunc): tf.KernelFunc {
     if (count === 0) return out as never
     // the heap view after makeOutput: an allocation may grow (and so replace) the heap
     const heap = backend.wasm.HEAP32
-    const src = backend.dataIdMap.get(x.dataId).memoryOffset >> 2
-    const dst = backend.dataIdMap.get(out.dataId).memoryOffset >> 2
+    const src = heapOffset(backend, x) >> 2
+    const dst = heapOffset(backend, out) >> 2
     const rank = x.shape.length
     if (rank === 0) {
       heap[dst] = heap[src]!
@@ -57,7 +52,7 @@ export function heapSlice(stock: tf.KernelFunc): tf.KernelFunc {
  */
 export function heapSplitV(slice: tf.KernelFunc, stock: tf.KernelFunc): tf.KernelFunc {
   return (args) => {
-    const { inputs, attrs, backend } = args as unknown as { inputs: { x: TensorInfo }; attrs: { numOrSizeSplits: number | number[]; axis: number | number[] }; backend: WasmBackend }
+    const { inputs, attrs, backend } = args as unknown as { inputs: { x: TensorInfo }; attrs: { numOrSizeSplits: number | number[]; axis: number | number[] }; backend: WasmHeapBackend }
     const { x } = inputs
     if (x.dtype !== 'float32' && x.dtype !== 'int32') return stock(args)
     const axis = tf.util.parseAxisParam(attrs.axis, x.shape)[0]!
@@ -80,7 +75,7 @@ export function heapSplitV(slice: tf.KernelFunc, stock: tf.KernelFunc): tf.Kerne
  */
 export function heapConcat(stock: tf.KernelFunc): tf.KernelFunc {
   return (args) => {
-    const { inputs, attrs, backend } = args as unknown as { inputs: TensorInfo[]; attrs: { axis: number | number[] }; backend: WasmBackend }
+    const { inputs, attrs, backend } = args as unknown as { inputs: TensorInfo[]; attrs: { axis: number | number[] }; backend: WasmHeapBackend }
     const dtype = inputs[0]?.dtype
     if ((dtype !== 'float32' && dtype !== 'int32') || inputs.some((t) => t.dtype !== dtype)) return stock(args)
     const axis = tf.util.parseAxisParam(attrs.axis, inputs[0]!.shape)[0]!
@@ -93,8 +88,8 @@ export function heapConcat(stock: tf.KernelFunc): tf.KernelFunc {
     const heap = backend.wasm.HEAP32
     const rows = tf.util.sizeFromShape(parts[0]!.shape.slice(0, axis))
     const widths = parts.map((t) => tf.util.sizeFromShape(t.shape.slice(axis)))
-    const starts = parts.map((t) => backend.dataIdMap.get(t.dataId).memoryOffset >> 2)
-    let o = backend.dataIdMap.get(out.dataId).memoryOffset >> 2
+    const starts = parts.map((t) => heapOffset(backend, t) >> 2)
+    let o = heapOffset(backend, out) >> 2
     for (let r = 0; r < rows; r++) {
       for (let i = 0; i < parts.length; i++) {
         const width = widths[i]!

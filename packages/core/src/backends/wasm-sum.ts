@@ -1,13 +1,7 @@
 import * as tf from '@tensorflow/tfjs'
-import type { DataBackend, TensorInfo } from './cpu-fallback.js'
-import { addTo, byteAddress, F32, geU, I32, kernelModule, kernelOnHeap, op, V128, whileNot, type Bytes, type Heap } from './wasm-bytecode.js'
-
-/** What the column sum reads of tfjs's WASM backend. */
-type WasmBackend = DataBackend & {
-  wasm: { asm: { memory: Heap } }
-  dataIdMap: { get(dataId: object): { memoryOffset: number } }
-  makeOutput(shape: number[], dtype: tf.DataType): TensorInfo
-}
+import type { TensorInfo } from './cpu-fallback.js'
+import { addTo, byteAddress, F32, geU, I32, kernelModule, op, V128, whileNot, type Bytes } from './wasm-bytecode.js'
+import { heapOf, heapOffset, kernelOnHeap, type WasmHeapBackend } from './wasm-heap.js'
 
 // The column-sum kernel: params (src, dst, rows, cols), i32, pointers in bytes.
 const [SRC, DST, ROWS, COLS] = [0, 1, 2, 3]
@@ -61,7 +55,7 @@ export const MIN_COLUMNS = 8
  */
 export function leadingAxesSum(other: tf.KernelFunc): tf.KernelFunc {
   return (args) => {
-    const { inputs, attrs, backend } = args as unknown as { inputs: { x: TensorInfo }; attrs: { axis: number | number[]; keepDims: boolean }; backend: WasmBackend }
+    const { inputs, attrs, backend } = args as unknown as { inputs: { x: TensorInfo }; attrs: { axis: number | number[]; keepDims: boolean }; backend: WasmHeapBackend }
     const { x } = inputs
     if (x.dtype !== 'float32') return other(args)
     // Axes as given: the stock kernel moves them innermost in this order, which sets the order of
@@ -75,8 +69,7 @@ export function leadingAxesSum(other: tf.KernelFunc): tf.KernelFunc {
     if (cols < MIN_COLUMNS) return other(args)
     const rows = x.shape.slice(0, axes.length).reduce((a, b) => a * b, 1)
     const out = backend.makeOutput(attrs.keepDims ? tf.backend_util.expandShapeToKeepDim(kept, axes) : kept, 'float32')
-    const at = (t: TensorInfo) => backend.dataIdMap.get(t.dataId).memoryOffset
-    columnSums(backend.wasm.asm.memory)(at(x), at(out), rows, cols)
+    columnSums(heapOf(backend))(heapOffset(backend, x), heapOffset(backend, out), rows, cols)
     return out as never
   }
 }

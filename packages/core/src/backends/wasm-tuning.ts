@@ -83,6 +83,13 @@ function replaceWasmKernel(name: string, kernelFunc: tf.KernelFunc): void {
   tf.registerKernel({ kernelName: name, backendName: 'wasm', kernelFunc, setupFunc: original?.setupFunc, disposeFunc: original?.disposeFunc })
 }
 
+/** The kernel registered for wasm now (tfjs's, or one the fixes installed above it); a BackendError if there is none. */
+function wasmKernel(name: string): tf.KernelConfig {
+  const config = tf.getKernel(name, 'wasm')
+  if (!config) throw new BackendError(`WASM kernel fixes: the wasm backend has no ${name} kernel`)
+  return config
+}
+
 /** Runs the stock matmul kernel on explicitly transposed operands instead of with transpose flags. */
 export function withoutTransposeFlags(matmul: tf.KernelConfig, transpose: tf.KernelFunc): tf.KernelFunc {
   return (args) => {
@@ -122,43 +129,26 @@ export function installWasmKernelFixes(): void {
   if (!tf.engine().registry.wasm) {
     throw new BackendError("WASM kernel fixes: the wasm backend is not started; call `await useBackend('wasm')` first")
   }
-  const transpose = tf.getKernel('Transpose', 'wasm')
-  if (!transpose) throw new BackendError("WASM kernel fixes: the wasm backend has no Transpose kernel")
-  const sum = tf.getKernel('Sum', 'wasm')
-  if (!sum) throw new BackendError('WASM kernel fixes: the wasm backend has no Sum kernel')
-  const tiled = tiledTranspose(transpose)
+  const tiled = tiledTranspose(wasmKernel('Transpose'))
+  const sum = wasmKernel('Sum')
   replaceWasmKernel('Transpose', tiled)
   replaceWasmKernel('Sum', leadingAxesSum(sumAfterTranspose(sum, tiled)))
   for (const name of TRANSPOSE_FREE_KERNELS) {
-    const matmul = tf.getKernel(name, 'wasm')
-    if (!matmul) throw new BackendError(`WASM kernel fixes: the wasm backend has no ${name} kernel`)
-    const transposeFree = withoutTransposeFlags(matmul, tiled)
+    const transposeFree = withoutTransposeFlags(wasmKernel(name), tiled)
     replaceWasmKernel(name, name === 'BatchMatMul' ? simdMatmul(transposeFree, tiled) : transposeFree)
   }
   for (const name of CPU_FALLBACK_KERNELS) replaceWasmKernel(name, runOnCpu(name))
-  for (const name of HEAP_SLICE_KERNELS) {
-    if (!tf.getKernel(name, 'wasm')) throw new BackendError(`WASM kernel fixes: the wasm backend has no ${name} kernel`)
-  }
-  const slice = heapSlice(tf.getKernel('Slice', 'wasm')!.kernelFunc)
+  const slice = heapSlice(wasmKernel('Slice').kernelFunc)
   replaceWasmKernel('Slice', slice)
-  replaceWasmKernel('SplitV', heapSplitV(slice, tf.getKernel('SplitV', 'wasm')!.kernelFunc))
-  replaceWasmKernel('Concat', heapConcat(tf.getKernel('Concat', 'wasm')!.kernelFunc))
-  for (const name of SIMD_BINARY_KERNELS) {
-    const stockBinary = tf.getKernel(name, 'wasm')
-    if (!stockBinary) throw new BackendError(`WASM kernel fixes: the wasm backend has no ${name} kernel`)
-    replaceWasmKernel(name, simdBinary(name, stockBinary.kernelFunc))
-  }
-  const identity = tf.getKernel('Identity', 'wasm')
-  if (!identity) throw new BackendError('WASM kernel fixes: the wasm backend has no Identity kernel')
-  replaceWasmKernel('Identity', sharedIdentity(identity.kernelFunc))
-  const cast = tf.getKernel('Cast', 'wasm')
-  if (!cast) throw new BackendError('WASM kernel fixes: the wasm backend has no Cast kernel')
-  replaceWasmKernel('Cast', sharedCast(cast.kernelFunc))
+  replaceWasmKernel('SplitV', heapSplitV(slice, wasmKernel('SplitV').kernelFunc))
+  replaceWasmKernel('Concat', heapConcat(wasmKernel('Concat').kernelFunc))
+  for (const name of SIMD_BINARY_KERNELS) replaceWasmKernel(name, simdBinary(name, wasmKernel(name).kernelFunc))
+  replaceWasmKernel('Identity', sharedIdentity(wasmKernel('Identity').kernelFunc))
+  replaceWasmKernel('Cast', sharedCast(wasmKernel('Cast').kernelFunc))
   // The gradients below call the matmul as installed above (transpose-free) and fall back to the
   // CPU kernel, or to tfjs's own WASM kernel, for the cases they leave out.
-  const tunedMatmul = tf.getKernel('BatchMatMul', 'wasm')!.kernelFunc
-  const stockInputGrad = tf.getKernel('Conv2DBackpropInput', 'wasm')
-  if (!stockInputGrad) throw new BackendError('WASM kernel fixes: the wasm backend has no Conv2DBackpropInput kernel')
+  const tunedMatmul = wasmKernel('BatchMatMul').kernelFunc
+  const stockInputGrad = wasmKernel('Conv2DBackpropInput')
   replaceWasmKernel('Conv2DBackpropFilter', conv2dBackpropFilter(runOnCpu('Conv2DBackpropFilter')))
   replaceWasmKernel('Conv2DBackpropInput', conv2dBackpropInput(tunedMatmul, stockInputGrad.kernelFunc))
   replaceWasmKernel('MaxPoolGrad', maxPoolGrad(runOnCpu('MaxPoolGrad')))
