@@ -35,6 +35,7 @@ const section = (id: number, body: Bytes): Bytes => [id, ...uleb(body.length), .
 
 export const I32 = 0x7f
 export const F32 = 0x7d
+export const F64 = 0x7c
 export const V128 = 0x7b
 const VOID = 0x40
 const SIMD = 0xfd
@@ -67,6 +68,8 @@ export const op = {
   i32And: (): Bytes => [0x71],
   i32Shl: (): Bytes => [0x74],
   f32: (value: number): Bytes => [0x43, ...new Uint8Array(Float32Array.of(value).buffer)],
+  i32Load: (offset = 0): Bytes => [0x28, ...mem(offset)],
+  i32Store: (offset = 0): Bytes => [0x36, ...mem(offset)],
   f32Load: (offset = 0): Bytes => [0x2a, ...mem(offset)],
   f32Store: (offset = 0): Bytes => [0x38, ...mem(offset)],
   f32Sqrt: (): Bytes => [0x91],
@@ -74,6 +77,11 @@ export const op = {
   f32Sub: (): Bytes => [0x93],
   f32Mul: (): Bytes => [0x94],
   f32Div: (): Bytes => [0x95],
+  f64: (value: number): Bytes => [0x44, ...new Uint8Array(Float64Array.of(value).buffer)],
+  f64Mul: (): Bytes => [0xa2],
+  f64Div: (): Bytes => [0xa3],
+  f32DemoteF64: (): Bytes => [0xb6],
+  f64PromoteF32: (): Bytes => [0xbb],
   v128Load: (offset = 0): Bytes => [SIMD, ...uleb(0x00), ...mem(offset)],
   v128Store: (offset = 0): Bytes => [SIMD, ...uleb(0x0b), ...mem(offset)],
   v128Zero: (): Bytes => [SIMD, ...uleb(0x0c), ...new Array<number>(16).fill(0)],

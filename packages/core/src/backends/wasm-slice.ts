@@ -1,17 +1,16 @@
 import * as tf from '@tensorflow/tfjs'
 import type { TensorInfo } from './cpu-fallback.js'
-import { heapOffset, type WasmHeapBackend } from './wasm-heap.js'
-
-
-/** Rows at least this long are copied with TypedArray.set (a memcpy) instead of element by element. */
-const LONG_ROW = 256
+import { copyRowsOnHeap, sliceAsRows } from './wasm-copy-rows.js'
+import { heapOf, heapOffset, type WasmHeapBackend } from './wasm-heap.js'
 
 /**
  * A Slice kernel for WASM that copies float32 and int32 slices as 32-bit words straight between
  * the input's and the output's place on the WASM heap. tfjs's WASM Slice (JS) first copies the
  * whole input out of the heap (`readSync`), then makes a subarray per output row: 139 µs for a
  * head's [32, 16, 16] slice of a [32, 16, 96] qkv tensor, 4% of the SiT step (kernel-profile.ts).
- * The words are the same bits, so the result is the stock one exactly. Other dtypes go to `stock`.
+ * Slices that collapse to three dimensions (the models' all do) are copied by a WebAssembly
+ * kernel (wasm-copy-rows.ts), others row by row in JS. The words are the same bits, so the result
+ * is the stock one exactly. Other dtypes go to `stock`.
  */
 export function heapSlice(stock: tf.KernelFunc): tf.KernelFunc {
   return (args) => {
@@ -22,15 +21,18 @@ export function heapSlice(stock: tf.KernelFunc): tf.KernelFunc {
     const out = backend.makeOutput(size, x.dtype)
     const count = size.reduce((a, b) => a * b, 1)
     if (count === 0) return out as never
-    // the heap view after makeOutput: an allocation may grow (and so replace) the heap
+    const plan = sliceAsRows(x.shape, begin, size)
+    if (plan) {
+      const [d0, d1, row] = plan.dims
+      copyRowsOnHeap(heapOf(backend))(heapOffset(backend, x) + 4 * plan.start, heapOffset(backend, out), d0, d1, row, plan.strides[0], plan.strides[1], d1 * row, row)
+      return out as never
+    }
+    // more than three runs (rare): row by row in JS; the heap view after makeOutput, since an
+    // allocation may grow (and so replace) the heap
     const heap = backend.wasm.HEAP32
     const src = heapOffset(backend, x) >> 2
     const dst = heapOffset(backend, out) >> 2
     const rank = x.shape.length
-    if (rank === 0) {
-      heap[dst] = heap[src]!
-      return out as never
-    }
     const strides = tf.util.computeStrides(x.shape)
     const row = size[rank - 1]!
     const rows = count / row
@@ -38,8 +40,7 @@ export function heapSlice(stock: tf.KernelFunc): tf.KernelFunc {
     for (let r = 0, o = dst; r < rows; r++, o += row) {
       let from = src + begin[rank - 1]!
       for (let d = 0; d < rank - 1; d++) from += (begin[d]! + position[d]!) * strides[d]!
-      if (row >= LONG_ROW) heap.copyWithin(o, from, from + row)
-      else for (let c = 0; c < row; c++) heap[o + c] = heap[from + c]!
+      for (let c = 0; c < row; c++) heap[o + c] = heap[from + c]!
       for (let d = rank - 2; d >= 0 && ++position[d]! === size[d]; d--) position[d] = 0
     }
     return out as never
@@ -69,8 +70,8 @@ export function heapSplitV(slice: tf.KernelFunc, stock: tf.KernelFunc): tf.Kerne
 }
 
 /**
- * A Concat kernel for WASM that copies float32/int32 inputs as words on the heap, row by row of
- * the axis' outer dimensions, in the stock kernel's order (tfjs's makes a subarray per row and
+ * A Concat kernel for WASM that copies float32/int32 inputs as words on the heap, each input's
+ * rows into its columns of the output (wasm-copy-rows.ts; tfjs's makes a subarray per row and
  * input). Other dtypes, a single non-empty input and empty outputs go to `stock`.
  */
 export function heapConcat(stock: tf.KernelFunc): tf.KernelFunc {
@@ -84,20 +85,15 @@ export function heapConcat(stock: tf.KernelFunc): tf.KernelFunc {
     const parts = inputs.filter((t) => tf.util.sizeFromShape(t.shape) > 0)
     if (parts.length < 2) return stock(args)
     const out = backend.makeOutput(outShape, dtype)
-    // the heap view after makeOutput: an allocation may grow (and so replace) the heap
-    const heap = backend.wasm.HEAP32
+    const copy = copyRowsOnHeap(heapOf(backend))
     const rows = tf.util.sizeFromShape(parts[0]!.shape.slice(0, axis))
-    const widths = parts.map((t) => tf.util.sizeFromShape(t.shape.slice(axis)))
-    const starts = parts.map((t) => heapOffset(backend, t) >> 2)
-    let o = heapOffset(backend, out) >> 2
-    for (let r = 0; r < rows; r++) {
-      for (let i = 0; i < parts.length; i++) {
-        const width = widths[i]!
-        const from = starts[i]! + r * width
-        if (width >= LONG_ROW) heap.copyWithin(o, from, from + width)
-        else for (let c = 0; c < width; c++) heap[o + c] = heap[from + c]!
-        o += width
-      }
+    const outWidth = tf.util.sizeFromShape(outShape.slice(axis))
+    let column = heapOffset(backend, out)
+    for (const part of parts) {
+      // each input's rows, contiguous, into its columns of every output row
+      const width = tf.util.sizeFromShape(part.shape.slice(axis))
+      copy(heapOffset(backend, part), column, 1, rows, width, 0, width, 0, outWidth)
+      column += 4 * width
     }
     return out as never
   }

@@ -7,6 +7,7 @@ import { simdMatmul } from './wasm-simd-matmul.js'
 import { heapConcat, heapSlice, heapSplitV } from './wasm-slice.js'
 import { SIMD_BINARY_KERNELS, simdBinary } from './wasm-binary-ops.js'
 import { maxPoolGrad } from './wasm-max-pool-grad.js'
+import { integerPow } from './wasm-pow.js'
 import { leadingAxesSum } from './wasm-sum.js'
 import { sumAfterTranspose, tiledTranspose } from './wasm-transpose.js'
 
@@ -27,8 +28,11 @@ import { sumAfterTranspose, tiledTranspose } from './wasm-transpose.js'
  * - Add, Sub, Multiply and RealDiv of float32 tensors, broadcasts included, run as SIMD kernels:
  *   one float32 operation per element as in tfjs, faster where tfjs broadcasts slowly
  *   (SIMD_BINARY_KERNELS; wasm-binary-ops.ts);
- * - Slice, SplitV and Concat copy float32/int32 words on the heap (Slice without copying the
- *   whole input out of it first) (HEAP_SLICE_KERNELS; wasm-slice.ts);
+ * - Slice, SplitV and Concat copy float32/int32 words on the heap in a WebAssembly kernel (Slice
+ *   without copying the whole input out of it first) (HEAP_SLICE_KERNELS; wasm-slice.ts);
+ * - Pow by an integer exponent (|n| ≤ 8) multiplies in float64 and rounds once to float32: 24x
+ *   faster than tfjs's per-element powf, and the nearest float32 where powf is off by one (0.07%
+ *   of elements), so these results change in the last bit (wasm-pow.ts; no recorded result uses Pow);
  * - Identity, and Cast to the same dtype, share the input's buffer instead of copying it
  *   (wasm-identity.ts): the engine clones every tensor it saves for the backward pass through
  *   Identity, and gradients cast their operands (SHARED_BUFFER_KERNELS);
@@ -143,6 +147,7 @@ export function installWasmKernelFixes(): void {
   replaceWasmKernel('SplitV', heapSplitV(slice, wasmKernel('SplitV').kernelFunc))
   replaceWasmKernel('Concat', heapConcat(wasmKernel('Concat').kernelFunc))
   for (const name of SIMD_BINARY_KERNELS) replaceWasmKernel(name, simdBinary(name, wasmKernel(name).kernelFunc))
+  replaceWasmKernel('Pow', integerPow(wasmKernel('Pow').kernelFunc))
   replaceWasmKernel('Identity', sharedIdentity(wasmKernel('Identity').kernelFunc))
   replaceWasmKernel('Cast', sharedCast(wasmKernel('Cast').kernelFunc))
   // The gradients below call the matmul as installed above (transpose-free) and fall back to the
