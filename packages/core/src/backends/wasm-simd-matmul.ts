@@ -125,7 +125,9 @@ const kernelFor = kernelOnHeap<MatmulExport>(() => kernelModule('matmul', new Ar
 /**
  * One matrix goes to the SIMD kernel when b has at most this many elements (k·n) and n is a
  * multiple of 4: beyond, XNNPACK's cache blocking wins (256×1024·1024×256: 0.77x, 512³: 0.88x),
- * and with 1-3 columns left over the scalar tail does (256×256·256×10: 0.73x; bench/wasm-matmul.ts).
+ * and with 1-3 columns left over the scalar tail does (256×256·256×10: 0.73x; bench/wasm-matmul.ts)
+ * unless a is transposed, which XNNPACK needs done first (an output layer's weight gradient
+ * 256×256ᵀ·256×10: 1.37x).
  */
 export const MAX_SINGLE_B_ELEMENTS = 1 << 17
 
@@ -133,7 +135,7 @@ export const MAX_SINGLE_B_ELEMENTS = 1 << 17
  * A BatchMatMul kernel for WASM: float32 operands with the same batch dimensions, in the SIMD
  * kernel above (k-blocks of 48 for a batch, as tfjs's loop; one block for one matrix, as
  * XNNPACK). Everything else — broadcast batches, other dtypes, empty shapes, one matrix with a
- * large b or a column count that is not a multiple of 4 — goes to `other`.
+ * large b or (a not transposed) a column count that is not a multiple of 4 — goes to `other`.
  */
 export function simdMatmul(other: tf.KernelFunc, transpose: tf.KernelFunc): tf.KernelFunc {
   return (args) => {
@@ -154,7 +156,7 @@ export function simdMatmul(other: tf.KernelFunc, transpose: tf.KernelFunc): tf.K
     const [kB, n] = attrs.transposeB ? [b1, b0] : [b0, b1]
     // a shape mismatch gets the stock kernel's error
     if (k !== kB || m * n * k === 0) return other(args)
-    if (batch === 1 && (k * n > MAX_SINGLE_B_ELEMENTS || n % 4 !== 0)) return other(args)
+    if (batch === 1 && (k * n > MAX_SINGLE_B_ELEMENTS || (n % 4 !== 0 && !attrs.transposeA))) return other(args)
     const perm = [...outer.keys(), rank - 1, rank - 2]
     const bRows = attrs.transposeB ? (transpose({ inputs: { x: b } as never, attrs: { perm } as never, backend: backend as never }) as TensorInfo) : b
     try {

@@ -75,6 +75,7 @@ describe('one matrix equals XNNPACK (tfjs’s path for it) to the bit', () => {
     ['an input gradient (bᵀ)', 512, 176, 64, false, true],
     ['odd rows, k = 1', 7, 1, 8, false, false],
     ['m = 1', 1, 300, 12, false, false],
+    ['an output layer’s weight gradient (aᵀ), 10 columns (two lane groups and a scalar tail)', 256, 256, 10, true, false],
   ]
   for (const [label, m, k, n, ta, tb] of cases) {
     it(label, () => {
@@ -88,13 +89,13 @@ describe('one matrix equals XNNPACK (tfjs’s path for it) to the bit', () => {
     })
   }
 
-  it('leaves a large b, columns not in fours, and broadcast batches to the kernel before it', () => {
+  it('leaves a large b, columns not in fours (unless a is transposed), and broadcast batches to the kernel before it', () => {
     const { matmul, transpose } = transposeFreeStock()
     let calls = 0
     const kernel = simdMatmul((args) => (calls++, matmul(args)), transpose)
-    const tookOther = (a: tf.Tensor, b: tf.Tensor): boolean => {
+    const tookOther = (a: tf.Tensor, b: tf.Tensor, transposeA = false): boolean => {
       const before = calls
-      withMatmul(kernel, () => tf.matMul(a, b).dispose())
+      withMatmul(kernel, () => tf.matMul(a, b, transposeA).dispose())
       return calls > before
     }
     const a = mixed('large a', [4, 512])
@@ -107,7 +108,9 @@ describe('one matrix equals XNNPACK (tfjs’s path for it) to the bit', () => {
     expect(tookOther(a, narrow)).toBe(true)
     expect(tookOther(batchA, oneB)).toBe(true)
     expect(tookOther(a, small)).toBe(false)
-    tf.dispose([a, large, narrow, small, batchA, oneB])
+    const aT = mixed('transposed a', [512, 4])
+    expect(tookOther(aT, narrow, true)).toBe(false)
+    tf.dispose([a, aT, large, narrow, small, batchA, oneB])
   })
 })
 
