@@ -6,6 +6,7 @@ import { z } from 'zod'
 import { loadShapeEvaluator, SHAPE_EVALUATOR_DIR, type ShapeEvaluator } from './evaluator.js'
 import { frechetDistance, gaussianStats } from './frechet.js'
 import { linearProbeAccuracy } from './linear-probe.js'
+import { normals } from './normals.js'
 import { eulerSample } from './sampler.js'
 import { randomShapes, shapeSet, SHAPE_CLASSES, SHAPE_IMAGE_SIZE } from './shapes.js'
 import { Sit, type SitOutput } from './sit.js'
@@ -60,10 +61,6 @@ export type ShapesDiffusionOutput = SitOutput
 
 const CLASSES = SHAPE_CLASSES.length
 const PIXELS = SHAPE_IMAGE_SIZE * SHAPE_IMAGE_SIZE
-
-function normals(rng: { normal(): number }, n: number): Float32Array {
-  return Float32Array.from({ length: n }, () => rng.normal())
-}
 
 /**
  * Class-conditional pixel diffusion on procedural 16×16 shapes (disc, square, triangle, ring, plus,

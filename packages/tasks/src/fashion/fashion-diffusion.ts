@@ -7,6 +7,7 @@ import type { LabelledImages } from '../data/labelled-images.js'
 import { padImages } from '../data/resize.js'
 import { frechetDistance, gaussianStats } from '../diffusion/frechet.js'
 import { linearProbeAccuracy } from '../diffusion/linear-probe.js'
+import { normals } from '../diffusion/normals.js'
 import { eulerSample } from '../diffusion/sampler.js'
 import { Sit, type SitOutput } from '../diffusion/sit.js'
 import { FASHION_EVALUATOR_DIR, loadFashionEvaluator, type FashionEvaluator } from './fashion-evaluator.js'
@@ -69,10 +70,6 @@ export interface FashionDiffusionBatch extends Batch {
 export type FashionDiffusionOutput = SitOutput
 
 const CLASSES = FASHION_MNIST_CLASSES.length
-
-function normals(rng: { normal(): number }, n: number): Float32Array {
-  return Float32Array.from({ length: n }, () => rng.normal())
-}
 
 /** Fashion-MNIST in [−1, 1] at the task's size: 16 by area averaging, 32 by padding (background −1). */
 function atSize(set: LabelledImages, size: 16 | 32): LabelledImages {

@@ -1,0 +1,7 @@
+/** `n` standard normals from `rng`, in order: the noise of a diffusion batch. */
+export function normals(rng: { normal(): number }, n: number): Float32Array {
+  // a plain loop: Float32Array.from with a map function takes twice as long (8192 normals a batch)
+  const out = new Float32Array(n)
+  for (let i = 0; i < n; i++) out[i] = rng.normal()
+  return out
+}
