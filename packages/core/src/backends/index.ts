@@ -24,6 +24,7 @@ export {
   TILED_TRANSPOSE_KERNELS,
   SHARED_BUFFER_KERNELS,
   HEAP_SLICE_KERNELS,
+  INTEGER_POW_KERNELS,
 } from './wasm-tuning.js'
 export { SIMD_BINARY_KERNELS } from './wasm-binary-ops.js'
 export { installComparisonGradients, ZERO_GRADIENT_KERNELS } from './comparison-gradients.js'

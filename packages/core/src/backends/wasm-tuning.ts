@@ -7,6 +7,7 @@ import { simdMatmul } from './wasm-simd-matmul.js'
 import { heapConcat, heapSlice, heapSplitV } from './wasm-slice.js'
 import { SIMD_BINARY_KERNELS, simdBinary } from './wasm-binary-ops.js'
 import { maxPoolGrad } from './wasm-max-pool-grad.js'
+import { heapPad } from './wasm-pad.js'
 import { integerPow } from './wasm-pow.js'
 import { leadingAxesSum } from './wasm-sum.js'
 import { sumAfterTranspose, tiledTranspose } from './wasm-transpose.js'
@@ -28,8 +29,9 @@ import { sumAfterTranspose, tiledTranspose } from './wasm-transpose.js'
  * - Add, Sub, Multiply and RealDiv of float32 tensors, broadcasts included, run as SIMD kernels:
  *   one float32 operation per element as in tfjs, faster where tfjs broadcasts slowly
  *   (SIMD_BINARY_KERNELS; wasm-binary-ops.ts);
- * - Slice, SplitV and Concat copy float32/int32 words on the heap in a WebAssembly kernel (Slice
- *   without copying the whole input out of it first) (HEAP_SLICE_KERNELS; wasm-slice.ts);
+ * - Slice, SplitV, Concat and PadV2 copy float32/int32 words on the heap in WebAssembly kernels
+ *   (Slice without copying the whole input out of it first) (HEAP_SLICE_KERNELS; wasm-slice.ts,
+ *   wasm-pad.ts);
  * - Pow by an integer exponent (|n| ≤ 8) multiplies in float64 and rounds once to float32: 24x
  *   faster than tfjs's per-element powf, and the nearest float32 where powf is off by one (0.07%
  *   of elements), so these results change in the last bit (wasm-pow.ts; no recorded result uses Pow);
@@ -68,8 +70,11 @@ export const TRANSPOSE_FREE_KERNELS = ['BatchMatMul', '_FusedMatMul'] as const
 /** Kernels that return their input's buffer, reference counted, instead of a copy (Cast: to its own dtype; wasm-identity.ts). */
 export const SHARED_BUFFER_KERNELS = ['Identity', 'Cast'] as const
 
-/** Kernels that copy float32/int32 words on the WASM heap: slices and concatenations (wasm-slice.ts). */
-export const HEAP_SLICE_KERNELS = ['Slice', 'SplitV', 'Concat'] as const
+/** Kernels that copy float32/int32 words on the WASM heap: slices, concatenations and pads (wasm-slice.ts, wasm-pad.ts). */
+export const HEAP_SLICE_KERNELS = ['Slice', 'SplitV', 'Concat', 'PadV2'] as const
+
+/** Pow: integer exponents multiplied in float64 and rounded once, the nearest float32 (wasm-pow.ts; not stock's numbers). */
+export const INTEGER_POW_KERNELS = ['Pow'] as const
 
 /** Kernels replaced so that matrix transposes are tiled (wasm-transpose.ts). */
 export const TILED_TRANSPOSE_KERNELS = ['Transpose', 'Sum'] as const
@@ -146,8 +151,9 @@ export function installWasmKernelFixes(): void {
   replaceWasmKernel('Slice', slice)
   replaceWasmKernel('SplitV', heapSplitV(slice, wasmKernel('SplitV').kernelFunc))
   replaceWasmKernel('Concat', heapConcat(wasmKernel('Concat').kernelFunc))
+  replaceWasmKernel('PadV2', heapPad(wasmKernel('PadV2').kernelFunc))
   for (const name of SIMD_BINARY_KERNELS) replaceWasmKernel(name, simdBinary(name, wasmKernel(name).kernelFunc))
-  replaceWasmKernel('Pow', integerPow(wasmKernel('Pow').kernelFunc))
+  for (const name of INTEGER_POW_KERNELS) replaceWasmKernel(name, integerPow(wasmKernel(name).kernelFunc))
   replaceWasmKernel('Identity', sharedIdentity(wasmKernel('Identity').kernelFunc))
   replaceWasmKernel('Cast', sharedCast(wasmKernel('Cast').kernelFunc))
   // The gradients below call the matmul as installed above (transpose-free) and fall back to the

@@ -137,3 +137,55 @@ describe('Concat equals the stock WASM Concat', () => {
     tf.dispose([a, b, x, ints.stock, ints.tuned, grads.stock, grads.tuned])
   })
 })
+
+describe('PadV2 equals the stock WASM PadV2', () => {
+  // [label, shape, paddings, constant]
+  const cases: [string, number[], [number, number][], number][] = [
+    ['a head slice’s gradient: [32, 16, 16] into [32, 16, 96]', [32, 16, 16], [[0, 0], [0, 0], [48, 32]], 0],
+    ['every side of a matrix, a constant', [5, 7], [[1, 2], [3, 0]], -1.5],
+    ['rank 1 with a tail of three words', [7], [[2, 5]], 0.25],
+    ['a negative zero constant (stock pads with +0)', [3, 4], [[0, 1], [1, 1]], -0],
+    ['rank 4 whose interior needs four runs (the stock kernel)', [2, 3, 4, 5], [[1, 0], [0, 1], [1, 1], [0, 2]], 0],
+    ['no padding at all', [4, 6], [[0, 0], [0, 0]], 0],
+  ]
+  for (const [label, shape, paddings, constant] of cases) {
+    it(label, () => {
+      const x = tf.tensor(normalInput(label, shape).values, shape)
+      const before = tf.memory().numTensors
+      const { stock, tuned } = stockAndTuned(() => tf.pad(x, paddings, constant))
+      expect(tuned.shape).toEqual(stock.shape)
+      expect(bits(tuned)).toEqual(bits(stock))
+      tf.dispose([stock, tuned])
+      expect(tf.memory().numTensors).toBe(before)
+      x.dispose()
+    })
+  }
+
+  it('pads with NaN when asked, and with the constant asked for after that (stock reuses an earlier constant)', () => {
+    const x = tf.tensor2d([1, 2, 3, 4], [2, 2])
+    const padded = (constant: number) => tf.tidy(() => Array.from(tf.pad(x, [[1, 0], [0, 1]], constant).dataSync()))
+    const layout = (edge: number) => [edge, edge, edge, 1, 2, edge, 3, 4, edge]
+    expect(padded(Number.NaN)).toEqual(layout(Number.NaN))
+    expect(padded(-1.5)).toEqual(layout(-1.5))
+    expect(padded(Number.NaN)).toEqual(layout(Number.NaN))
+    x.dispose()
+  })
+
+  it('int32 with an integer constant; a fraction, bool and an empty input stay with the stock kernel', () => {
+    const ints = tf.tensor2d([1, -2, 3, 2147483647], [2, 2], 'int32')
+    const cases: [string, () => tf.Tensor][] = [
+      ['int32, constant 7', () => tf.pad(ints, [[1, 0], [0, 2]], 7)],
+      ['int32, constant 2.5', () => tf.pad(ints, [[1, 0], [0, 2]], 2.5)],
+      ['bool', () => tf.pad(tf.tensor1d([true, false], 'bool'), [[1, 1]])],
+      ['empty', () => tf.pad(tf.zeros([0, 3]), [[1, 1], [0, 1]], 4)],
+    ]
+    for (const [label, f] of cases) {
+      const { stock, tuned } = stockAndTuned(f)
+      expect(tuned.shape, label).toEqual(stock.shape)
+      expect(tuned.dtype, label).toEqual(stock.dtype)
+      expect(Array.from(tuned.dataSync()), label).toEqual(Array.from(stock.dataSync()))
+      tf.dispose([stock, tuned])
+    }
+    ints.dispose()
+  })
+})
