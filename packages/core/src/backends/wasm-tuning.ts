@@ -32,7 +32,7 @@ import { sumAfterTranspose, tiledTranspose } from './wasm-transpose.js'
  * - Slice, SplitV, Concat and PadV2 copy float32/int32 words on the heap in WebAssembly kernels
  *   (Slice without copying the whole input out of it first) (HEAP_SLICE_KERNELS; wasm-slice.ts,
  *   wasm-pad.ts);
- * - Pow by an integer exponent (|n| ≤ 8) multiplies in float64 and rounds once to float32: 24x
+ * - Pow by an integer exponent (|n| ≤ 8) multiplies in float64 and rounds once to float32: 18-30x
  *   faster than tfjs's per-element powf, and the nearest float32 where powf is off by one (0.07%
  *   of elements), so these results change in the last bit (wasm-pow.ts; no recorded result uses Pow);
  * - Identity, and Cast to the same dtype, share the input's buffer instead of copying it
