@@ -133,6 +133,17 @@ export function mixed(seed: string, shape: number[]): tf.Tensor {
 /** A float32 tensor's values as bit patterns (NaN payloads and signed zeros included). */
 export const bits = (t: tf.Tensor): number[] => Array.from(new Uint32Array(Float32Array.from(t.dataSync() as Float32Array).buffer))
 
+/** Each labelled case gives the same shape, dtype and values with the kernel fixes as with tfjs's stock kernels. */
+export function expectStockResults(cases: readonly [string, () => tf.Tensor][]): void {
+  for (const [label, f] of cases) {
+    const { stock, tuned } = stockAndTuned(f)
+    expect(tuned.shape, label).toEqual(stock.shape)
+    expect(tuned.dtype, label).toEqual(stock.dtype)
+    expect(Array.from(tuned.dataSync()), label).toEqual(Array.from(stock.dataSync()))
+    tf.dispose([stock, tuned])
+  }
+}
+
 /** `f` with tfjs's stock WASM kernels, then with the kernel fixes installed (on the wasm backend). */
 export function stockAndTuned<T extends tf.Tensor | tf.Tensor[]>(f: () => T): { stock: T; tuned: T } {
   uninstallWasmKernelFixes()
