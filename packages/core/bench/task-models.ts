@@ -5,7 +5,7 @@
  * loss read back every step. torch-parity.ts compares them with their PyTorch twins.
  */
 import * as tf from '@tensorflow/tfjs'
-import { charLmTransformer, shapesDiffusion } from '@converge/tasks'
+import { charLmTransformer, setPrediction, shapesDiffusion } from '@converge/tasks'
 import { createOptimizer, SeedStreams, silentLogger, type TaskDefinition } from '../src/index.js'
 import type { ModelSpec } from './backend-models.js'
 
@@ -55,4 +55,11 @@ export const charTransformer = taskModel(
   () => charLmTransformer() as never,
 )
 
-export const TASK_MODELS: Record<string, ModelSpec> = { sit, 'char-transformer': charTransformer }
+/** setPrediction()'s mini-DETR with 132 queries (the query count of Group DETR's K = 11 arm): batch 16, width 32, 2 heads, Adam; no PyTorch twin. */
+export const detr = taskModel(
+  'detr',
+  'mini-DETR (setPrediction defaults, 132 queries as in Group DETR K = 11): batch 16, width 32, 2 heads, Hungarian matching, focal + L1 + GIoU losses, Adam',
+  () => setPrediction({ queries: 132 }) as never,
+)
+
+export const TASK_MODELS: Record<string, ModelSpec> = { sit, 'char-transformer': charTransformer, detr }

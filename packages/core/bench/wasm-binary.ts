@@ -1,9 +1,11 @@
 /**
- * Whole training steps with tfjs's stock Add/Sub/Multiply/RealDiv on WASM and with the SIMD
- * kernels (wasm-binary-ops.ts), swapped in turn in one process per bench model, blocks of steps
- * alternating in order every round; CPU ms per step, ratio per round.
+ * Whole training steps with tfjs's stock kernels on WASM and with converge's, for the kernels
+ * named (default: the SIMD binary ops of wasm-binary-ops.ts, Add/Sub/Multiply/RealDiv/Minimum/
+ * Maximum), swapped in turn in one process per bench model, blocks of steps alternating in order
+ * every round; CPU ms per step, ratio per round, and whether the first losses of the two arms
+ * are equal.
  *
- *   npx tsx packages/core/bench/wasm-binary.ts [--models sit,char-transformer,transformer,mlp,cnn] [--rounds 7] [--block-ms 800]
+ *   npx tsx packages/core/bench/wasm-binary.ts [--models sit,char-transformer,transformer,mlp,cnn] [--kernels Minimum,Maximum,Tile] [--rounds 7] [--block-ms 800]
  */
 import { parseArgs } from 'node:util'
 import * as tf from '@tensorflow/tfjs'
@@ -17,20 +19,24 @@ const MODELS = { ...CORE_MODELS, ...TASK_MODELS }
 const { values: args } = parseArgs({
   options: {
     models: { type: 'string', default: 'sit,char-transformer,transformer,mlp,cnn' },
+    kernels: { type: 'string', default: SIMD_BINARY_KERNELS.join(',') },
     rounds: { type: 'string', default: '7' },
     'block-ms': { type: 'string', default: '800' },
   },
 })
 const rounds = Number(args.rounds)
 const blockMs = Number(args['block-ms'])
+const kernels = args.kernels.split(',').map((k) => k.trim()).filter(Boolean)
 
 await useBackend('wasm', { tunedWasm: false })
-const stock = Object.fromEntries(SIMD_BINARY_KERNELS.map((n) => [n, tf.getKernel(n, 'wasm')!.kernelFunc]))
+const missing = kernels.filter((n) => !tf.getKernel(n, 'wasm'))
+if (missing.length) throw new Error(`stock tfjs has no wasm kernel ${missing.join(', ')}`)
+const stock = Object.fromEntries(kernels.map((n) => [n, tf.getKernel(n, 'wasm')!.kernelFunc]))
 await useBackend('wasm')
-const simd = Object.fromEntries(SIMD_BINARY_KERNELS.map((n) => [n, tf.getKernel(n, 'wasm')!]))
+const simd = Object.fromEntries(kernels.map((n) => [n, tf.getKernel(n, 'wasm')!]))
 const swap: Swap = {
   use(arm) {
-    for (const n of SIMD_BINARY_KERNELS) {
+    for (const n of kernels) {
       tf.unregisterKernel(n, 'wasm')
       tf.registerKernel({ ...simd[n]!, kernelFunc: arm === 'before' ? stock[n]! : simd[n]!.kernelFunc })
     }
@@ -39,14 +45,25 @@ const swap: Swap = {
   blockMs,
 }
 
-console.log('| model | stock: ms CPU/step | SIMD: ms CPU/step | stock / SIMD (median per round; range) |')
-console.log('|---|---|---|---|')
+console.log(`kernels swapped: ${kernels.join(', ')}\n`)
+console.log('| model | stock: ms CPU/step | converge: ms CPU/step | stock / converge (median per round; range) | first 5 losses equal |')
+console.log('|---|---|---|---|---|')
 for (const name of args.models.split(',')) {
   const spec = MODELS[name]
   if (!spec) throw new Error(`unknown model ${name}; allowed: ${Object.keys(MODELS).join(', ')}`)
+  // the same seed's first losses under each arm, from fresh models
+  const firstLosses = async (arm: 'before' | 'after'): Promise<number[]> => {
+    swap.use(arm)
+    const fresh = await spec.create(1, `${name}-${arm}`)
+    const losses: number[] = []
+    for (let i = 0; i < 5; i++) losses.push(await fresh.step())
+    fresh.dispose()
+    return losses
+  }
+  const equal = JSON.stringify(await firstLosses('before')) === JSON.stringify(await firstLosses('after'))
   const model = await spec.create(1, name)
   for (let i = 0; i < 5; i++) await model.step()
   const t = await alternate(swap, () => model.step().then(() => undefined))
   model.dispose()
-  console.log(`| ${name} | ${(median(t.before) / 1000).toFixed(1)} | ${(median(t.after) / 1000).toFixed(1)} | ${ratioCell(t)} |`)
+  console.log(`| ${name} | ${(median(t.before) / 1000).toFixed(1)} | ${(median(t.after) / 1000).toFixed(1)} | ${ratioCell(t)} | ${equal ? 'yes' : 'no'} |`)
 }

@@ -1,42 +1,62 @@
 import * as tf from '@tensorflow/tfjs'
 import type { TensorInfo } from './cpu-fallback.js'
-import { byteAddress, forUp, I32, kernelModule, lanesThenOne, op, V128, type Bytes } from './wasm-bytecode.js'
+import { byteAddress, F32, forUp, I32, kernelModule, lanesThenOne, op, V128, type Bytes } from './wasm-bytecode.js'
 import { heapOf, heapOffset, kernelOnHeap, type Heap, type WasmHeapBackend } from './wasm-heap.js'
 
 /**
- * Add, Sub, Multiply and RealDiv of float32 tensors, broadcast included, as WebAssembly SIMD
- * kernels on tfjs's WASM heap. Each output element is one float32 operation on its two inputs,
- * as in tfjs's kernel, so the result is the same to the bit. tfjs's broadcasting kernels are the
- * slow case (a conv bias [8] added to [64, 28, 28, 8]: the bench CNN's step is 1.07-1.13x faster
- * with these; on the transformer-shaped models the engine's per-call cost dominates, 1.0-1.1x,
- * within noise; bench/wasm-binary.ts). The broadcast is collapsed to at most three dimensions, the innermost
- * one contiguous in both inputs or repeating one input's element (a splat); other cases go to
- * tfjs's kernel.
+ * Add, Sub, Multiply, RealDiv, Minimum and Maximum of float32 tensors, broadcast included, as
+ * WebAssembly SIMD kernels on tfjs's WASM heap. Each output element is one float32 operation (or
+ * comparison and pick) on its two inputs, as in tfjs's kernel, so the result is the same to the
+ * bit. tfjs's broadcasting kernels are the slow case (a conv bias [8] added to [64, 28, 28, 8]: the
+ * bench CNN's step is 1.07-1.13x faster with these; on the transformer-shaped models the engine's
+ * per-call cost dominates, 1.0-1.1x, within noise; bench/wasm-binary.ts; Group DETR's pairwise box
+ * minimum and maximum, [16, 132, 1, 1] with [16, 1, 6, 1], took 3 ms a call in tfjs's). The
+ * broadcast is collapsed to at most three dimensions, the innermost one contiguous in both inputs
+ * or repeating one input's element (a splat); other cases go to tfjs's kernel.
  */
 
-export const SIMD_BINARY_KERNELS = ['Add', 'Sub', 'Multiply', 'RealDiv'] as const
+export const SIMD_BINARY_KERNELS = ['Add', 'Sub', 'Multiply', 'RealDiv', 'Minimum', 'Maximum'] as const
 type BinaryKernel = (typeof SIMD_BINARY_KERNELS)[number]
-
-const ARITHMETIC: Record<BinaryKernel, { lanes: Bytes; one: Bytes }> = {
-  Add: { lanes: op.f32x4Add(), one: op.f32Add() },
-  Sub: { lanes: op.f32x4Sub(), one: op.f32Sub() },
-  Multiply: { lanes: op.f32x4Mul(), one: op.f32Mul() },
-  RealDiv: { lanes: op.f32x4Div(), one: op.f32Div() },
-}
-
-/** How the innermost dimension reads the inputs: both contiguous, or one of them a single element. */
-type Inner = 'both' | 'splatA' | 'splatB'
 
 // params (i32; pointers in bytes, strides in elements): out[i0, i1, j] = a[..] op b[..]
 const [A, B, OUT, D0, D1, D2, A_S0, A_S1, B_S0, B_S1] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]
 const PARAMS = new Array<number>(10).fill(I32)
 const [I0, I1, J, PA, PB, PO] = [10, 11, 12, 13, 14, 15]
-const [AV, BV] = [16, 17]
-const LOCALS = [I32, I32, I32, I32, I32, I32, V128, V128]
+const [AV, BV, TA, TB] = [16, 17, 18, 19]
+const [SA, SB] = [20, 21]
+const LOCALS = [I32, I32, I32, I32, I32, I32, V128, V128, V128, V128, F32, F32]
 const { get, set, i32 } = op
 
+/** An element's operation: its two operands (already on the stack) in, the result out. */
+interface Operation {
+  readonly lanes: Bytes
+  readonly one: Bytes
+}
+
+/**
+ * `b < a ? b : a` (Minimum; `b > a` for Maximum), as tfjs's XNNPACK kernel computes it, measured:
+ * a NaN a is returned, a NaN b is not, and of two zeros the first one wins. The operands go to
+ * locals so each is read twice.
+ */
+const pick = (lanesCompare: Bytes, oneCompare: Bytes): Operation => ({
+  lanes: [...set(TB), ...set(TA), ...get(TB), ...get(TA), ...get(TB), ...get(TA), ...lanesCompare, ...op.v128Bitselect()],
+  one: [...set(SB), ...set(SA), ...get(SB), ...get(SA), ...get(SB), ...get(SA), ...oneCompare, ...op.select()],
+})
+
+const OPERATIONS: Record<BinaryKernel, Operation> = {
+  Add: { lanes: op.f32x4Add(), one: op.f32Add() },
+  Sub: { lanes: op.f32x4Sub(), one: op.f32Sub() },
+  Multiply: { lanes: op.f32x4Mul(), one: op.f32Mul() },
+  RealDiv: { lanes: op.f32x4Div(), one: op.f32Div() },
+  Minimum: pick(op.f32x4Lt(), op.f32Lt()),
+  Maximum: pick(op.f32x4Gt(), op.f32Gt()),
+}
+
+/** How the innermost dimension reads the inputs: both contiguous, or one of them a single element. */
+type Inner = 'both' | 'splatA' | 'splatB'
+
 function body(kernel: BinaryKernel, inner: Inner): Bytes {
-  const { lanes, one } = ARITHMETIC[kernel]
+  const { lanes, one } = OPERATIONS[kernel]
   // a splat input is one element: its splat for four lanes, the element itself for one
   const operand = (pointer: number, splat: number | null, vector: boolean): Bytes =>
     splat !== null ? (vector ? get(splat) : [...get(pointer), ...op.f32Load()]) : [...byteAddress(pointer, get(J)), ...(vector ? op.v128Load() : op.f32Load())]

@@ -6,6 +6,7 @@ import { sharedCast, sharedIdentity } from './wasm-identity.js'
 import { simdMatmul } from './wasm-simd-matmul.js'
 import { heapConcat, heapSlice, heapSplitV } from './wasm-slice.js'
 import { SIMD_BINARY_KERNELS, simdBinary } from './wasm-binary-ops.js'
+import { broadcastTile } from './wasm-broadcast-tile.js'
 import { maxPoolGrad } from './wasm-max-pool-grad.js'
 import { heapPad } from './wasm-pad.js'
 import { integerPow } from './wasm-pow.js'
@@ -26,12 +27,12 @@ import { sumAfterTranspose, tiledTranspose } from './wasm-transpose.js'
  * - float32 BatchMatMul runs as a WebAssembly SIMD kernel, the same float32 operations in the
  *   same order as tfjs's scalar loop (batches: 7-19x faster) or XNNPACK (one matrix with b up to
  *   512 KiB: 1.0-1.6x) (wasm-simd-matmul.ts);
- * - Add, Sub, Multiply and RealDiv of float32 tensors, broadcasts included, run as SIMD kernels:
- *   one float32 operation per element as in tfjs, faster where tfjs broadcasts slowly
- *   (SIMD_BINARY_KERNELS; wasm-binary-ops.ts);
- * - Slice, SplitV, Concat and PadV2 copy float32/int32 words on the heap in WebAssembly kernels
- *   (Slice without copying the whole input out of it first) (HEAP_SLICE_KERNELS; wasm-slice.ts,
- *   wasm-pad.ts);
+ * - Add, Sub, Multiply, RealDiv, Minimum and Maximum of float32 tensors, broadcasts included, run
+ *   as SIMD kernels: one float32 operation (or comparison and pick) per element as in tfjs, faster
+ *   where tfjs broadcasts slowly (SIMD_BINARY_KERNELS; wasm-binary-ops.ts);
+ * - Slice, SplitV, Concat, PadV2 and Tile (where it broadcasts) copy float32/int32 words on the
+ *   heap in WebAssembly kernels (Slice without copying the whole input out of it first)
+ *   (HEAP_SLICE_KERNELS; wasm-slice.ts, wasm-pad.ts, wasm-broadcast-tile.ts);
  * - Pow by an integer exponent (|n| ≤ 8) multiplies in float64 and rounds once to float32: 18-30x
  *   faster than tfjs's per-element powf, and the nearest float32 where powf is off by one (0.07%
  *   of elements), so these results change in the last bit (wasm-pow.ts; no recorded result uses Pow);
@@ -70,8 +71,8 @@ export const TRANSPOSE_FREE_KERNELS = ['BatchMatMul', '_FusedMatMul'] as const
 /** Kernels that return their input's buffer, reference counted, instead of a copy (Cast: to its own dtype; wasm-identity.ts). */
 export const SHARED_BUFFER_KERNELS = ['Identity', 'Cast'] as const
 
-/** Kernels that copy float32/int32 words on the WASM heap: slices, concatenations and pads (wasm-slice.ts, wasm-pad.ts). */
-export const HEAP_SLICE_KERNELS = ['Slice', 'SplitV', 'Concat', 'PadV2'] as const
+/** Kernels that copy float32/int32 words on the WASM heap: slices, concatenations, pads and broadcasting tiles (wasm-slice.ts, wasm-pad.ts, wasm-broadcast-tile.ts). */
+export const HEAP_SLICE_KERNELS = ['Slice', 'SplitV', 'Concat', 'PadV2', 'Tile'] as const
 
 /** Pow: integer exponents multiplied in float64 and rounded once, the nearest float32 (wasm-pow.ts; not stock's numbers). */
 export const INTEGER_POW_KERNELS = ['Pow'] as const
@@ -152,6 +153,7 @@ export function installWasmKernelFixes(): void {
   replaceWasmKernel('SplitV', heapSplitV(slice, wasmKernel('SplitV').kernelFunc))
   replaceWasmKernel('Concat', heapConcat(wasmKernel('Concat').kernelFunc))
   replaceWasmKernel('PadV2', heapPad(wasmKernel('PadV2').kernelFunc))
+  replaceWasmKernel('Tile', broadcastTile(wasmKernel('Tile').kernelFunc))
   for (const name of SIMD_BINARY_KERNELS) replaceWasmKernel(name, simdBinary(name, wasmKernel(name).kernelFunc))
   for (const name of INTEGER_POW_KERNELS) replaceWasmKernel(name, integerPow(wasmKernel(name).kernelFunc))
   replaceWasmKernel('Identity', sharedIdentity(wasmKernel('Identity').kernelFunc))

@@ -14,7 +14,7 @@ beforeAll(async () => {
 })
 afterAll(() => installWasmKernelFixes())
 
-const OPS = { add: tf.add, sub: tf.sub, mul: tf.mul, div: tf.div } as const
+const OPS = { add: tf.add, sub: tf.sub, mul: tf.mul, div: tf.div, minimum: tf.minimum, maximum: tf.maximum } as const
 
 describe('binary ops equal the stock WASM kernels to the bit', () => {
   const shapes: [string, number[], number[]][] = [
@@ -45,6 +45,28 @@ describe('binary ops equal the stock WASM kernels to the bit', () => {
       })
     }
   }
+
+  it('minimum and maximum of NaNs and signed zeros give the stock bits (a NaN first operand wins, of two zeros the first)', () => {
+    const values = [Number.NaN, -0, 0, 1, -1, Infinity, -Infinity, 3.5]
+    const pairs = values.flatMap((a) => values.map((b) => [a, b] as const))
+    // 64 pairs: sixteen lane groups, and the same pairs once more after a 3-element offset for the scalar tail
+    const a = tf.tensor1d([0, 0, 0, ...pairs.map((p) => p[0])])
+    const b = tf.tensor1d([0, 0, 0, ...pairs.map((p) => p[1])])
+    for (const f of [tf.minimum, tf.maximum]) {
+      for (const [x, y] of [[a, b], [a.slice(3), b.slice(3)], [a.slice(0, 7), b.slice(0, 7)]] as const) {
+        const { stock, tuned } = stockAndTuned(() => f(x, y))
+        expect(bits(tuned)).toEqual(bits(stock))
+        tf.dispose([stock, tuned])
+      }
+      // one operand broadcast: a splat of NaN, of -0
+      for (const s of [Number.NaN, -0]) {
+        const { stock, tuned } = stockAndTuned(() => [f(a, tf.scalar(s)), f(tf.scalar(s), b)])
+        tuned.forEach((t, i) => expect(bits(t)).toEqual(bits(stock[i]!)))
+        tf.dispose([...stock, ...tuned])
+      }
+    }
+    tf.dispose([a, b])
+  })
 
   it('division by zero and NaN inputs give the stock results', () => {
     const a = tf.tensor1d([1, -1, 0, Number.NaN, 5, -0, 3, 2, 1])

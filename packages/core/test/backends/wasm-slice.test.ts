@@ -182,3 +182,40 @@ describe('PadV2 equals the stock WASM PadV2', () => {
     ints.dispose()
   })
 })
+
+describe('Tile equals the stock WASM Tile', () => {
+  // [label, shape, reps]
+  const cases: [string, number[], number[]][] = [
+    ['Group DETR’s queries over a batch: [1, 132, 32] × [16, 1, 1]', [1, 132, 32], [16, 1, 1]],
+    ['a per-row value broadcast along the last axis: [32, 16, 1] × [1, 1, 32]', [32, 16, 1], [1, 1, 32]],
+    ['rows of 7 words (a tail of three) repeated: [1, 5, 7] × [3, 1, 1]', [1, 5, 7], [3, 1, 1]],
+    ['a scalar-like [1, 1] × [4, 9]', [1, 1], [4, 9]],
+    ['broadcast on both sides of a kept axis: [1, 6, 1] × [3, 1, 5]', [1, 6, 1], [3, 1, 5]],
+    ['reps of 1 (a copy)', [4, 5], [1, 1]],
+  ]
+  for (const [label, shape, reps] of cases) {
+    it(label, () => {
+      const x = tf.tensor(normalInput(label, shape).values, shape)
+      const before = tf.memory().numTensors
+      const { stock, tuned } = stockAndTuned(() => tf.tile(x, reps))
+      expect(tuned.shape).toEqual(stock.shape)
+      expect(bits(tuned)).toEqual(bits(stock))
+      tf.dispose([stock, tuned])
+      expect(tf.memory().numTensors).toBe(before)
+      x.dispose()
+    })
+  }
+
+  it('int32 and tf.broadcastTo; a true tiling, bool and an empty input stay with the stock kernel', () => {
+    const ints = tf.tensor3d([1, -2, 2147483647], [1, 3, 1], 'int32')
+    const floats = tf.tensor2d([1.5, -2, 3, 4], [2, 2])
+    expectStockResults([
+      ['int32', () => tf.tile(ints, [2, 1, 4])],
+      ['broadcastTo', () => tf.broadcastTo(tf.reshape(floats, [2, 1, 2]), [2, 3, 2])],
+      ['a true tiling [2, 2] × [2, 3]', () => tf.tile(floats, [2, 3])],
+      ['bool', () => tf.tile(tf.tensor2d([true, false], [1, 2], 'bool'), [3, 1])],
+      ['empty', () => tf.tile(tf.zeros([1, 0]), [3, 1])],
+    ])
+    tf.dispose([ints, floats])
+  })
+})
