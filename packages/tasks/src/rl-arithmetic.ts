@@ -14,6 +14,7 @@ import {
   type RolloutBatch,
 } from '@converge/core/rl'
 import { z } from 'zod'
+import { tidyValues } from './tidy-values.js'
 
 /**
  * What a source is expected to do within the training budget. Only `learnable` sources count in the
@@ -292,7 +293,7 @@ export function rlArithmetic(options: RlArithmeticOptions = {}): TaskDefinition<
       const gatherLogProbs = (rows: Float32Array, index: Int32Array): Float32Array => Float32Array.from(index, (k) => rows[k] as number)
 
       const sourceLearnability = (): Record<string, number> => {
-        const p = tf.tidy(() => tf.gather(tf.reshape(tf.softmax(tf.add(logits(evalX), evalMask)), [-1]), evalLabelIndex).dataSync())
+        const p = tidyValues(() => tf.gather(tf.reshape(tf.softmax(tf.add(logits(evalX), evalMask)), [-1]), evalLabelIndex))
         const sum = new Float64Array(S)
         const count = new Float64Array(S)
         evalRows.forEach(({ source }, r) => {
@@ -327,8 +328,8 @@ export function rlArithmetic(options: RlArithmeticOptions = {}): TaskDefinition<
           }
           const x = tf.tensor2d(xBuf, [P, D])
           const maskBias = tf.tensor2d(maskBuf, [P, V])
-          const rows = tf.tidy(() => logProbRows(x, maskBias).dataSync() as Float32Array)
-          const refRows = reference ? tf.tidy(() => logProbRows(x, maskBias, reference).dataSync() as Float32Array) : null
+          const rows = tidyValues(() => logProbRows(x, maskBias)) as Float32Array
+          const refRows = reference ? (tidyValues(() => logProbRows(x, maskBias, reference)) as Float32Array) : null
 
           const index = new Int32Array(P * G)
           const oneHot = new Float32Array(P * G * V)
@@ -397,7 +398,7 @@ export function rlArithmetic(options: RlArithmeticOptions = {}): TaskDefinition<
         },
         advantages: (rollouts) => advantage.compute(rollouts.observed, rollouts.groupSize),
         evaluate(): Metrics {
-          const predicted = tf.tidy(() => tf.argMax(tf.add(logits(evalX), evalMask), 1).dataSync())
+          const predicted = tidyValues(() => tf.argMax(tf.add(logits(evalX), evalMask), 1))
           const correct = new Float64Array(S)
           const total = new Float64Array(S)
           evalRows.forEach(({ source }, r) => {

@@ -10,6 +10,7 @@ import { linearProbeAccuracy } from '../diffusion/linear-probe.js'
 import { normals } from '../diffusion/normals.js'
 import { eulerSample } from '../diffusion/sampler.js'
 import { Sit, type SitOutput } from '../diffusion/sit.js'
+import { tidyValues } from '../tidy-values.js'
 import { FASHION_EVALUATOR_DIR, loadFashionEvaluator, type FashionEvaluator } from './fashion-evaluator.js'
 import { gatherImages, unitScaleImages } from './fashion-images.js'
 
@@ -210,7 +211,7 @@ export function fashionDiffusion(options: FashionDiffusionOptions = {}): TaskDef
           const input = evaluatorInput(samples)
           const { features: f, logits } = ev.run(input)
           features.set(f.dataSync(), start * ev.featureWidth)
-          const predicted = tf.tidy(() => tf.argMax(logits, 1).dataSync())
+          const predicted = tidyValues(() => tf.argMax(logits, 1))
           for (let i = 0; i < n; i++) if (predicted[i] === sampleLabelValues[start + i]) correct++
           tf.dispose([labels, noise, samples, input, f, logits])
         }
