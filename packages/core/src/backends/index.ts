@@ -25,6 +25,7 @@ export {
   SHARED_BUFFER_KERNELS,
   HEAP_SLICE_KERNELS,
   INTEGER_POW_KERNELS,
+  SIMD_UNARY_KERNELS,
 } from './wasm-tuning.js'
 export { SIMD_BINARY_KERNELS } from './wasm-binary-ops.js'
 export { installComparisonGradients, ZERO_GRADIENT_KERNELS } from './comparison-gradients.js'

@@ -10,6 +10,7 @@ import { broadcastTile } from './wasm-broadcast-tile.js'
 import { maxPoolGrad } from './wasm-max-pool-grad.js'
 import { heapPad } from './wasm-pad.js'
 import { integerPow } from './wasm-pow.js'
+import { simdSign } from './wasm-sign.js'
 import { leadingAxesSum } from './wasm-sum.js'
 import { sumAfterTranspose, tiledTranspose } from './wasm-transpose.js'
 
@@ -33,6 +34,8 @@ import { sumAfterTranspose, tiledTranspose } from './wasm-transpose.js'
  * - Slice, SplitV, Concat, PadV2 and Tile (where it broadcasts) copy float32/int32 words on the
  *   heap in WebAssembly kernels (Slice without copying the whole input out of it first)
  *   (HEAP_SLICE_KERNELS; wasm-slice.ts, wasm-pad.ts, wasm-broadcast-tile.ts);
+ * - Sign of float32 tensors runs as a SIMD kernel with tfjs's WASM results (0 below 2⁻²³ in
+ *   magnitude and for NaN) (SIMD_UNARY_KERNELS; wasm-sign.ts);
  * - Pow by an integer exponent (|n| ≤ 8) multiplies in float64 and rounds once to float32: 18-30x
  *   faster than tfjs's per-element powf, and the nearest float32 where powf is off by one (0.07%
  *   of elements), so these results change in the last bit (wasm-pow.ts; no recorded result uses Pow);
@@ -73,6 +76,9 @@ export const SHARED_BUFFER_KERNELS = ['Identity', 'Cast'] as const
 
 /** Kernels that copy float32/int32 words on the WASM heap: slices, concatenations, pads and broadcasting tiles (wasm-slice.ts, wasm-pad.ts, wasm-broadcast-tile.ts). */
 export const HEAP_SLICE_KERNELS = ['Slice', 'SplitV', 'Concat', 'PadV2', 'Tile'] as const
+
+/** Unary kernels run as SIMD kernels with tfjs's WASM results (wasm-sign.ts). */
+export const SIMD_UNARY_KERNELS = ['Sign'] as const
 
 /** Pow: integer exponents multiplied in float64 and rounded once, the nearest float32 (wasm-pow.ts; not stock's numbers). */
 export const INTEGER_POW_KERNELS = ['Pow'] as const
@@ -155,6 +161,7 @@ export function installWasmKernelFixes(): void {
   replaceWasmKernel('PadV2', heapPad(wasmKernel('PadV2').kernelFunc))
   replaceWasmKernel('Tile', broadcastTile(wasmKernel('Tile').kernelFunc))
   for (const name of SIMD_BINARY_KERNELS) replaceWasmKernel(name, simdBinary(name, wasmKernel(name).kernelFunc))
+  for (const name of SIMD_UNARY_KERNELS) replaceWasmKernel(name, simdSign(wasmKernel(name).kernelFunc))
   for (const name of INTEGER_POW_KERNELS) replaceWasmKernel(name, integerPow(wasmKernel(name).kernelFunc))
   replaceWasmKernel('Identity', sharedIdentity(wasmKernel('Identity').kernelFunc))
   replaceWasmKernel('Cast', sharedCast(wasmKernel('Cast').kernelFunc))

@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs'
 import { describe, expect, it } from 'vitest'
 import { BackendError, useBackend } from '../../src/index.js'
-import { CPU_FALLBACK_KERNELS, HEAP_SLICE_KERNELS, INTEGER_POW_KERNELS, SIMD_BINARY_KERNELS, JS_WASM_KERNELS, SHARED_BUFFER_KERNELS, TRANSPOSE_FREE_KERNELS, activeBackend, installWasmKernelFixes, uninstallWasmKernelFixes, wasmKernelFixesInstalled } from '../../src/backends/index.js'
+import { CPU_FALLBACK_KERNELS, HEAP_SLICE_KERNELS, INTEGER_POW_KERNELS, SIMD_BINARY_KERNELS, SIMD_UNARY_KERNELS, JS_WASM_KERNELS, SHARED_BUFFER_KERNELS, TRANSPOSE_FREE_KERNELS, activeBackend, installWasmKernelFixes, uninstallWasmKernelFixes, wasmKernelFixesInstalled } from '../../src/backends/index.js'
 
-const REPLACED = [...TRANSPOSE_FREE_KERNELS, ...CPU_FALLBACK_KERNELS, ...JS_WASM_KERNELS, ...SHARED_BUFFER_KERNELS, ...HEAP_SLICE_KERNELS, ...SIMD_BINARY_KERNELS, ...INTEGER_POW_KERNELS]
+const REPLACED = [...TRANSPOSE_FREE_KERNELS, ...CPU_FALLBACK_KERNELS, ...JS_WASM_KERNELS, ...SHARED_BUFFER_KERNELS, ...HEAP_SLICE_KERNELS, ...SIMD_BINARY_KERNELS, ...INTEGER_POW_KERNELS, ...SIMD_UNARY_KERNELS]
 /** The kernel function registered for each replaced kernel on wasm (undefined: none registered). */
 const registered = () => REPLACED.map((name) => tf.getKernel(name, 'wasm')?.kernelFunc)
 const segmentSum = () => tf.tidy(() => tf.unsortedSegmentSum(tf.ones([4, 2]), tf.tensor1d([0, 1, 1, 0], 'int32'), 2).dataSync())
