@@ -9,11 +9,10 @@
  */
 import { parseArgs } from 'node:util'
 import * as tf from '@tensorflow/tfjs'
-import { useBackend } from '../src/index.js'
 import { SIMD_BINARY_KERNELS } from '../src/backends/index.js'
 import { MODELS as CORE_MODELS } from './backend-models.js'
 import { TASK_MODELS } from './task-models.js'
-import { alternate, median, ratioCell, type Swap } from './kernel-swap.js'
+import { alternate, median, ratioCell, stockAgainstTuned } from './kernel-swap.js'
 
 const MODELS = { ...CORE_MODELS, ...TASK_MODELS }
 const { values: args } = parseArgs({
@@ -24,26 +23,8 @@ const { values: args } = parseArgs({
     'block-ms': { type: 'string', default: '800' },
   },
 })
-const rounds = Number(args.rounds)
-const blockMs = Number(args['block-ms'])
 const kernels = args.kernels.split(',').map((k) => k.trim()).filter(Boolean)
-
-await useBackend('wasm', { tunedWasm: false })
-const missing = kernels.filter((n) => !tf.getKernel(n, 'wasm'))
-if (missing.length) throw new Error(`stock tfjs has no wasm kernel ${missing.join(', ')}`)
-const stock = Object.fromEntries(kernels.map((n) => [n, tf.getKernel(n, 'wasm')!.kernelFunc]))
-await useBackend('wasm')
-const simd = Object.fromEntries(kernels.map((n) => [n, tf.getKernel(n, 'wasm')!]))
-const swap: Swap = {
-  use(arm) {
-    for (const n of kernels) {
-      tf.unregisterKernel(n, 'wasm')
-      tf.registerKernel({ ...simd[n]!, kernelFunc: arm === 'before' ? stock[n]! : simd[n]!.kernelFunc })
-    }
-  },
-  rounds,
-  blockMs,
-}
+const swap = await stockAgainstTuned(kernels, Number(args.rounds), Number(args['block-ms']))
 
 console.log(`kernels swapped: ${kernels.join(', ')}\n`)
 console.log('| model | stock: ms CPU/step | converge: ms CPU/step | stock / converge (median per round; range) | first 5 losses equal |')

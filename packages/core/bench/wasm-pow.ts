@@ -9,9 +9,8 @@
  */
 import { parseArgs } from 'node:util'
 import * as tf from '@tensorflow/tfjs'
-import { useBackend } from '../src/index.js'
 import { MODELS } from './backend-models.js'
-import { alternate, median, ratioCell, type Swap } from './kernel-swap.js'
+import { alternate, median, ratioCell, stockAgainstTuned } from './kernel-swap.js'
 
 const { values: args } = parseArgs({
   options: {
@@ -20,18 +19,7 @@ const { values: args } = parseArgs({
   },
 })
 
-await useBackend('wasm', { tunedWasm: false })
-const stock = tf.getKernel('Pow', 'wasm')!.kernelFunc
-await useBackend('wasm')
-const tuned = tf.getKernel('Pow', 'wasm')!
-const swap: Swap = {
-  use(arm) {
-    tf.unregisterKernel('Pow', 'wasm')
-    tf.registerKernel({ ...tuned, kernelFunc: arm === 'before' ? stock : tuned.kernelFunc })
-  },
-  rounds: Number(args.rounds),
-  blockMs: Number(args['block-ms']),
-}
+const swap = await stockAgainstTuned(['Pow'], Number(args.rounds), Number(args['block-ms']))
 
 const x = tf.randomNormal([512, 256], 0, 1, 'float32', 1)
 console.log('| Pow on [512, 256] | stock: µs/call (ns/element) | tuned: µs/call (ns/element) | stock / tuned (median per round; range) | elements that differ (all by 1 ulp) |')

@@ -7,8 +7,8 @@ import { heapOf, heapOffset, kernelOnHeap, type WasmHeapBackend } from './wasm-h
 /**
  * A PadV2 kernel for WASM (float32 and int32): the output filled with the constant's 32-bit word,
  * then the input copied into its interior as the rows of a slice of the output (wasm-copy-rows.ts).
- * `tf.slice`'s gradient is a zero pad: the SiT's per-head slices pad 24 times a step, 18 µs each
- * in tfjs's kernel for one head of [32, 16, 96]. Words are copied and written as they are, so the
+ * `tf.slice`'s gradient is a zero pad: the SiT's per-head slices pad 24 times a step, 17 µs each
+ * in tfjs's kernel for one head of [32, 16, 96], 9.5 µs here (bench/wasm-kernel-calls.ts). Words are copied and written as they are, so the
  * result is the stock one exactly, with one exception: tfjs's kernel pads with a constant of an
  * earlier call once a NaN constant has been used (NaN first: later constants give NaN; NaN after
  * another: that one), where this one pads with the constant asked for, as the CPU backend does.

@@ -8,7 +8,7 @@ import { heapOf, heapOffset, kernelOnHeap, type Heap, type WasmHeapBackend } fro
  * WebAssembly kernel on tfjs's heap: x multiplied |n| times in float64 (x² is exact there, each
  * further product is one float64 rounding), inverted in float64 for n < 0, rounded once to
  * float32 — `Math.fround(x * x * x)` for n = 3. tfjs's WASM Pow calls libc's powf for every
- * element (17-22 ns each, the largest kernel of a tanh-GELU transformer) and is not correctly
+ * element (22 ns each, a fifth of the bench transformer's profiled step) and is not correctly
  * rounded: its x³, x² and x⁻¹ differ from the nearest float32 in about 0.07% of elements. This
  * kernel is 18-30x faster (bench/wasm-pow.ts) and gives the nearest float32 except where the
  * float64 value lands exactly halfway between two float32s, so results change in the last bit

@@ -133,6 +133,16 @@ export function mixed(seed: string, shape: number[]): tf.Tensor {
 /** A float32 tensor's values as bit patterns (NaN payloads and signed zeros included). */
 export const bits = (t: tf.Tensor): number[] => Array.from(new Uint32Array(Float32Array.from(t.dataSync() as Float32Array).buffer))
 
+/** `f` gives the same shape and bits with the kernel fixes as with tfjs's stock kernels, and leaves no tensor behind. */
+export function expectStockBits(f: () => tf.Tensor): void {
+  const before = tf.memory().numTensors
+  const { stock, tuned } = stockAndTuned(f)
+  expect(tuned.shape).toEqual(stock.shape)
+  expect(bits(tuned)).toEqual(bits(stock))
+  tf.dispose([stock, tuned])
+  expect(tf.memory().numTensors).toBe(before)
+}
+
 /** Each labelled case gives the same shape, dtype and values with the kernel fixes as with tfjs's stock kernels. */
 export function expectStockResults(cases: readonly [string, () => tf.Tensor][]): void {
   for (const [label, f] of cases) {

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { useBackend } from '../../src/index.js'
 import { installWasmKernelFixes, wasmKernelFixesInstalled } from '../../src/backends/index.js'
 import { collapseBroadcast } from '../../src/backends/wasm-binary-ops.js'
-import { bits, mixed, stockAndTuned } from './kernel-check.js'
+import { bits, expectStockBits, mixed, stockAndTuned } from './kernel-check.js'
 
 // Add, Sub, Multiply and RealDiv as SIMD kernels (wasm-binary-ops.ts) compared bit for bit with
 // tfjs's stock WASM kernels, over the broadcasts the models use and odd ones.
@@ -35,12 +35,7 @@ describe('binary ops equal the stock WASM kernels to the bit', () => {
       it(`${name}: ${label}`, () => {
         const a = mixed(`${label} a`, sa)
         const b = mixed(`${label} b`, sb)
-        const before = tf.memory().numTensors
-        const { stock, tuned } = stockAndTuned(() => f(a, b))
-        expect(tuned.shape).toEqual(stock.shape)
-        expect(bits(tuned)).toEqual(bits(stock))
-        tf.dispose([stock, tuned])
-        expect(tf.memory().numTensors).toBe(before)
+        expectStockBits(() => f(a, b))
         tf.dispose([a, b])
       })
     }

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { useBackend } from '../../src/index.js'
 import { installWasmKernelFixes, wasmKernelFixesInstalled } from '../../src/backends/index.js'
 import { SIGN_ZERO_BELOW } from '../../src/backends/wasm-sign.js'
-import { bits, expectStockResults, mixed, stockAndTuned } from './kernel-check.js'
+import { bits, expectStockBits, expectStockResults, mixed, stockAndTuned } from './kernel-check.js'
 
 // Sign as a SIMD kernel (wasm-sign.ts) compared bit for bit with tfjs's stock WASM kernel, whose
 // results differ from Math.sign: 0 below 2⁻²³ in magnitude and for NaN.
@@ -31,12 +31,7 @@ describe('Sign equals the stock WASM Sign', () => {
   for (const [label, shape] of [['mixed magnitudes, 37 × 29 (a scalar tail)', [37, 29]], ['three elements (the tail alone)', [3]], ['a scalar', []]] as const) {
     it(label, () => {
       const x = mixed(label, [...shape])
-      const before = tf.memory().numTensors
-      const { stock, tuned } = stockAndTuned(() => tf.sign(x))
-      expect(tuned.shape).toEqual(stock.shape)
-      expect(bits(tuned)).toEqual(bits(stock))
-      tf.dispose([stock, tuned])
-      expect(tf.memory().numTensors).toBe(before)
+      expectStockBits(() => tf.sign(x))
       x.dispose()
     })
   }

@@ -6,7 +6,7 @@ import { I32, kernelModule, op, sleb, uleb } from '../../src/backends/wasm-bytec
 import { MAX_SINGLE_B_ELEMENTS, simdMatmul } from '../../src/backends/wasm-simd-matmul.js'
 import { tiledTranspose } from '../../src/backends/wasm-transpose.js'
 import { withoutTransposeFlags } from '../../src/backends/wasm-tuning.js'
-import { bits, mixed, stockAndTuned } from './kernel-check.js'
+import { bits, expectStockBits, mixed, stockAndTuned } from './kernel-check.js'
 
 // The SIMD matmul (wasm-simd-matmul.ts) compared bit for bit with the two tfjs paths whose
 // summation order it copies: the scalar loop for batches, XNNPACK for one matrix.
@@ -55,12 +55,7 @@ describe('a batch of matrices equals tfjs’s scalar loop to the bit', () => {
     it(label, () => {
       const a = mixed(`${label} a`, sa)
       const b = mixed(`${label} b`, sb)
-      const before = tf.memory().numTensors
-      const { stock, tuned } = stockAndTuned(() => tf.matMul(a, b, ta, tb))
-      expect(tuned.shape).toEqual(stock.shape)
-      expect(bits(tuned)).toEqual(bits(stock))
-      tf.dispose([stock, tuned])
-      expect(tf.memory().numTensors).toBe(before)
+      expectStockBits(() => tf.matMul(a, b, ta, tb))
       tf.dispose([a, b])
     })
   }

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { useBackend } from '../../src/index.js'
 import { installWasmKernelFixes, uninstallWasmKernelFixes, wasmKernelFixesInstalled } from '../../src/backends/index.js'
 import { sliceAsRows } from '../../src/backends/wasm-copy-rows.js'
-import { bits, expectStockResults, normalInput, stockAndTuned } from './kernel-check.js'
+import { bits, expectStockBits, expectStockResults, normalInput, stockAndTuned } from './kernel-check.js'
 
 // Slice, SplitV and Concat on the WASM heap (wasm-slice.ts) compared bit for bit with tfjs's stock kernels.
 
@@ -46,12 +46,7 @@ describe('Slice equals the stock WASM Slice', () => {
   for (const [label, shape, begin, size] of cases) {
     it(label, () => {
       const x = tf.tensor(normalInput(label, shape).values, shape)
-      const before = tf.memory().numTensors
-      const { stock, tuned } = stockAndTuned(() => tf.slice(x, begin, size))
-      expect(tuned.shape).toEqual(stock.shape)
-      expect(bits(tuned)).toEqual(bits(stock))
-      tf.dispose([stock, tuned])
-      expect(tf.memory().numTensors).toBe(before)
+      expectStockBits(() => tf.slice(x, begin, size))
       x.dispose()
     })
   }
@@ -111,12 +106,7 @@ describe('Concat equals the stock WASM Concat', () => {
   for (const [label, shapes, axis] of cases) {
     it(label, () => {
       const xs = shapes.map((shape, i) => tf.tensor(normalInput(`${label} ${i}`, shape).values, shape))
-      const before = tf.memory().numTensors
-      const { stock, tuned } = stockAndTuned(() => tf.concat(xs, axis))
-      expect(tuned.shape).toEqual(stock.shape)
-      expect(bits(tuned)).toEqual(bits(stock))
-      tf.dispose([stock, tuned])
-      expect(tf.memory().numTensors).toBe(before)
+      expectStockBits(() => tf.concat(xs, axis))
       tf.dispose(xs)
     })
   }
@@ -151,12 +141,7 @@ describe('PadV2 equals the stock WASM PadV2', () => {
   for (const [label, shape, paddings, constant] of cases) {
     it(label, () => {
       const x = tf.tensor(normalInput(label, shape).values, shape)
-      const before = tf.memory().numTensors
-      const { stock, tuned } = stockAndTuned(() => tf.pad(x, paddings, constant))
-      expect(tuned.shape).toEqual(stock.shape)
-      expect(bits(tuned)).toEqual(bits(stock))
-      tf.dispose([stock, tuned])
-      expect(tf.memory().numTensors).toBe(before)
+      expectStockBits(() => tf.pad(x, paddings, constant))
       x.dispose()
     })
   }
@@ -196,12 +181,7 @@ describe('Tile equals the stock WASM Tile', () => {
   for (const [label, shape, reps] of cases) {
     it(label, () => {
       const x = tf.tensor(normalInput(label, shape).values, shape)
-      const before = tf.memory().numTensors
-      const { stock, tuned } = stockAndTuned(() => tf.tile(x, reps))
-      expect(tuned.shape).toEqual(stock.shape)
-      expect(bits(tuned)).toEqual(bits(stock))
-      tf.dispose([stock, tuned])
-      expect(tf.memory().numTensors).toBe(before)
+      expectStockBits(() => tf.tile(x, reps))
       x.dispose()
     })
   }
